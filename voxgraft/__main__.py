@@ -1,0 +1,5 @@
+import sys
+
+from voxgraft.cli import main
+
+sys.exit(main())

@@ -1,0 +1,30 @@
+"""Reading audio files as float32 mono at the model's sample rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+MODEL_SAMPLE_RATE = 22050
+SILENCE_PEAK = 1e-3  # about -60 dBFS: a file whose loudest sample stays below this is silence
+
+
+class AudioError(ValueError):
+    pass
+
+
+def load_audio(path: str | Path, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
+    """Samples of a mono file as float32 in [-1, 1], resampled to `sample_rate` when needed."""
+    try:
+        audio, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise AudioError(f"{path}: unreadable audio ({exc})") from None
+    if audio.shape[1] != 1:
+        raise AudioError(f"{path}: {audio.shape[1]} channels; voxgraft needs mono audio")
+    audio = audio[:, 0]
+    if file_rate != sample_rate and len(audio):
+        audio = librosa.resample(audio, orig_sr=file_rate, target_sr=sample_rate).astype(np.float32)
+    return audio
