@@ -11,8 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from voxgraft.data.voices import PRESETS
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a problem stays on one line however narrow the terminal, so it can be grepped.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
 

@@ -93,7 +93,6 @@ class _Espeak:
         # Keep a reference: ctypes callbacks are freed when the Python object is.
         self._callback = _Callback(self._on_audio)
         self._lib.espeak_SetSynthCallback(self._callback)
-        self._voice: str | None = None
 
     def _on_audio(self, wav, n_samples, events) -> int:
         if n_samples > 0:
@@ -108,14 +107,12 @@ class _Espeak:
             i += 1
         return 0
 
-    def _set_voice(self, voice: str) -> None:
-        if voice != self._voice:
-            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EspeakError(f"eSpeak NG has no voice named {voice!r}")
-            self._voice = voice
-
-    def synthesize(self, text: str, settings: VoiceSettings) -> tuple[np.ndarray, list[SynthEvent]]:
-        self._set_voice(settings.voice)
+    def _apply(self, settings: VoiceSettings) -> None:
+        # eSpeak carries state from one call to the next (the voice's tuning, parameters, and
+        # through them even TextToPhonemes' output), so every call sets all of it again: the
+        # same input then gives the same bytes whatever was spoken before.
+        if self._lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+            raise EspeakError(f"eSpeak NG has no voice named {settings.voice!r}")
         for param, value in (
             (_PARAM_RATE, settings.rate),
             (_PARAM_PITCH, settings.pitch),
@@ -123,6 +120,9 @@ class _Espeak:
             (_PARAM_WORDGAP, settings.word_gap),
         ):
             self._lib.espeak_SetParameter(param, value, 0)
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> tuple[np.ndarray, list[SynthEvent]]:
+        self._apply(settings)
         self._chunks, self._events = [], []
         data = text.encode("utf-8")
         buf = ctypes.create_string_buffer(data)
@@ -133,9 +133,9 @@ class _Espeak:
         wav = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
         return wav.astype(np.int16), self._events
 
-    def clauses_to_phonemes(self, text: str, voice: str) -> list[str]:
+    def clauses_to_phonemes(self, text: str, settings: VoiceSettings) -> list[str]:
         """IPA phonemes per clause; phonemes separated by '_', words by ' '."""
-        self._set_voice(voice)
+        self._apply(settings)
         ptr = ctypes.c_char_p(text.encode("utf-8"))
         clauses = []
         while ptr.value:
@@ -162,7 +162,10 @@ def synthesize(text: str, settings: VoiceSettings) -> tuple[np.ndarray, list[Syn
         return _get().synthesize(text, settings)
 
 
-def text_to_phoneme_clauses(text: str, voice: str = "en-us") -> list[str]:
-    """Phonemize `text` with the language rules of `voice`; one string per clause."""
+def text_to_phoneme_clauses(text: str, settings: VoiceSettings) -> list[str]:
+    """Phonemize `text` as eSpeak would speak it with `settings`; one string per clause.
+
+    Settings matter beyond the language: a word gap, for one, drops linking sounds between words.
+    """
     with _lock:
-        return _get().clauses_to_phonemes(text, voice)
+        return _get().clauses_to_phonemes(text, settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from voxgraft.data import espeak
+from voxgraft.data.espeak import VoiceSettings
 from voxgraft.data.symbols import CLAUSE_PUNCTUATION, PAUSE, WORD_BOUNDARY, split_stress
 
 DEFAULT_LANGUAGE = "en-us"
@@ -40,9 +41,14 @@ def clause_tokens(clause: str) -> list[str]:
     return tokens
 
 
-def phonemize(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
-    """Tokens for `text`; empty when eSpeak finds nothing to say."""
-    clauses = espeak.text_to_phoneme_clauses(text, language)
+def phonemize(text: str, settings: VoiceSettings | None = None) -> list[str]:
+    """Tokens for `text`; empty when eSpeak finds nothing to say.
+
+    Without `settings`, eSpeak's default English voice at its default rate and no word gap:
+    what a model is trained on and speaks from. A synthetic corpus checks its alignment against
+    the tokens of the exact settings it was spoken with.
+    """
+    clauses = espeak.text_to_phoneme_clauses(text, settings or VoiceSettings(DEFAULT_LANGUAGE))
     if not clauses:
         return []
     tokens = [PAUSE]

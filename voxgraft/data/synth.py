@@ -8,7 +8,9 @@ utterance, so text and alignment can never silently disagree).
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
+import queue as queue_module
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -81,7 +83,7 @@ class SynthUtterance:
 
 def synthesize_utterance(utterance_id: str, text: str, settings: VoiceSettings) -> SynthUtterance:
     audio, events = espeak.synthesize(text, settings)
-    tokens = phonemize(text)
+    tokens = phonemize(text, settings)
     n_clauses = sum(1 for ev in events if ev.kind == EVENT_END)
     intervals = events_to_intervals(events, len(audio), clause_terminators(text, n_clauses))
     aligned = [iv.phoneme for iv in intervals]
@@ -96,6 +98,33 @@ def utterance_ids(count: int) -> list[str]:
     return [f"utt{i:05d}" for i in range(count)]
 
 
+def _write_corpus(preset: str, count: int, seed: int, out_dir: Path, report: Callable[[int], None]) -> None:
+    settings = get_preset(preset)
+    texts = generate_sentences(count, seed)
+    (out_dir / "wavs").mkdir()
+    alignments: dict[str, list[Interval]] = {}
+    lines = []
+    for i, (utt_id, text) in enumerate(zip(utterance_ids(count), texts)):
+        utt = synthesize_utterance(utt_id, text, settings)
+        sf.write(out_dir / "wavs" / f"{utt_id}.wav", utt.audio, SAMPLE_RATE, subtype="PCM_16")
+        alignments[utt_id] = utt.intervals
+        lines.append(f"{utt_id}|{text}|{text}")
+        report(i + 1)
+    (out_dir / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_alignments(out_dir / ALIGNMENTS_FILENAME, alignments)
+    SymbolTable.default().save(out_dir)
+    voice = {"preset": preset, "seed": seed, "count": count, "sample_rate": SAMPLE_RATE, **asdict(settings)}
+    (out_dir / VOICE_FILENAME).write_text(json.dumps(voice, indent=2) + "\n", encoding="utf-8")
+
+
+def _worker(preset: str, count: int, seed: int, out_dir: str, queue) -> None:
+    try:
+        _write_corpus(preset, count, seed, Path(out_dir), lambda done: queue.put(("progress", done)))
+        queue.put(("done", None))
+    except BaseException as exc:  # sent to the parent, which re-raises it
+        queue.put(("error", exc))
+
+
 def synthesize_corpus(
     preset: str,
     count: int,
@@ -105,39 +134,45 @@ def synthesize_corpus(
 ) -> Path:
     """Write `count` utterances of `preset` to `out_dir` (LJSpeech layout + alignments.parquet).
 
-    The corpus is built in a temporary sibling directory and renamed into place, so an
-    interrupted run never leaves a half-written corpus. Same preset, count and seed give
-    byte-identical files.
+    eSpeak NG keeps synthesis state in C statics for the life of the process (its pitch
+    flutter index, for one), so the same text sounds slightly different depending on what was
+    spoken before. Each corpus is therefore spoken by a fresh process: the same preset, count
+    and seed give byte-identical files, whatever ran earlier. The corpus is built in a
+    temporary sibling directory and renamed into place, so an interrupted run leaves nothing.
     """
-    settings = get_preset(preset)
+    get_preset(preset)  # fail on an unknown name before any work
     if count < 1:
         raise ValueError("count must be at least 1")
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} exists and is not empty; choose a new directory")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    texts = generate_sentences(count, seed)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(preset, count, seed, str(tmp), queue), daemon=True)
     try:
-        (tmp / "wavs").mkdir()
-        alignments: dict[str, list[Interval]] = {}
-        lines = []
-        for i, (utt_id, text) in enumerate(zip(utterance_ids(count), texts)):
-            utt = synthesize_utterance(utt_id, text, settings)
-            sf.write(tmp / "wavs" / f"{utt_id}.wav", utt.audio, SAMPLE_RATE, subtype="PCM_16")
-            alignments[utt_id] = utt.intervals
-            lines.append(f"{utt_id}|{text}|{text}")
-            if progress:
-                progress(i + 1, count)
-        (tmp / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        write_alignments(tmp / ALIGNMENTS_FILENAME, alignments)
-        SymbolTable.default().save(tmp)
-        voice = {"preset": preset, "seed": seed, "count": count, "sample_rate": SAMPLE_RATE, **asdict(settings)}
-        (tmp / VOICE_FILENAME).write_text(json.dumps(voice, indent=2) + "\n", encoding="utf-8")
+        proc.start()
+        while True:
+            try:
+                kind, payload = queue.get(timeout=1.0)
+            except queue_module.Empty:
+                if not proc.is_alive():
+                    raise RuntimeError(f"synthesis of {preset} died with exit code {proc.exitcode}") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload, count)
+            elif kind == "error":
+                raise payload
+            elif kind == "done":
+                break
+        proc.join()
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(tmp, out_dir)
     except BaseException:
+        if proc.is_alive():
+            proc.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir

@@ -8,6 +8,7 @@ Silence labels ("", "sil", "sp") become pauses; a word start becomes a zero-leng
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from voxgraft.data.alignment import Interval
@@ -52,29 +53,69 @@ def phone_tokens(label: str) -> list[str]:
     return [MFA_IPA.get(ipa, ipa)]
 
 
-def read_textgrid(path: str | Path, phones_tier: str = "phones", words_tier: str = "words") -> list[Interval]:
-    """Intervals of `phones_tier`, with zero-length word boundaries from `words_tier` if present."""
-    from praatio import textgrid
+_INDEX = re.compile(r"\[\d*\]")
+_TOKEN = re.compile(r'"((?:[^"]|"")*)"|(?<![\w.])(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.])')
 
+
+def _tokens(text: str) -> list[str | float]:
+    """Praat's long and short TextGrid formats hold the same sequence of strings and numbers;
+    keys ("xmin =") and item indices ("[1]") are decoration."""
+    out: list[str | float] = []
+    for m in _TOKEN.finditer(_INDEX.sub("", text)):
+        out.append(m.group(1).replace('""', '"') if m.group(1) is not None else float(m.group(2)))
+    return out
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def parse_tiers(path: str | Path) -> dict[str, list[tuple[float, float, str]]]:
+    """Interval tiers of a TextGrid by name. Unlike stricter readers, overlapping or
+    out-of-order intervals are kept as written: repairing them is `alignment.repair`'s job."""
     try:
-        tg = textgrid.openTextgrid(str(path), includeEmptyIntervals=True, reportingMode="silence")
-    except Exception as exc:  # praatio raises several types for malformed files
+        toks = _tokens(_decode(Path(path).read_bytes()))
+        if toks[:2] != ["ooTextFile", "TextGrid"]:
+            raise ValueError("does not start with the TextGrid header")
+        pos = 4  # header strings, then the grid's xmin and xmax
+        n_tiers = int(toks[pos])
+        pos += 1
+        tiers: dict[str, list[tuple[float, float, str]]] = {}
+        for _ in range(n_tiers):
+            kind, name = toks[pos], toks[pos + 1]
+            n = int(toks[pos + 4])
+            pos += 5
+            if kind == "IntervalTier":
+                tiers[str(name)] = [
+                    (float(toks[pos + 3 * i]), float(toks[pos + 3 * i + 1]), str(toks[pos + 3 * i + 2])) for i in range(n)
+                ]
+                pos += 3 * n
+            else:  # a point tier: (time, mark) pairs
+                pos += 2 * n
+        return tiers
+    except (OSError, UnicodeDecodeError, ValueError, IndexError, TypeError) as exc:
         raise TextGridError(f"{path}: not a readable TextGrid ({exc})") from None
-    if phones_tier not in tg.tierNames:
-        raise TextGridError(f"{path}: no tier named {phones_tier!r} (tiers: {', '.join(tg.tierNames)})")
+
+
+def read_textgrid(path: str | Path, phones_tier: str = "phones", words_tier: str = "words") -> list[Interval]:
+    """Intervals of `phones_tier` as tokens, with zero-length word boundaries from `words_tier`."""
+    tiers = parse_tiers(path)
+    if phones_tier not in tiers:
+        raise TextGridError(f"{path}: no tier named {phones_tier!r} (tiers: {', '.join(tiers) or 'none'})")
     word_starts: set[float] = set()
-    if words_tier in tg.tierNames:
-        entries = [e for e in tg.getTier(words_tier).entries if e.label.strip().lower() not in SILENCE_LABELS]
-        word_starts = {round(e.start, 6) for e in entries[1:]}  # a boundary before every word but the first
+    if words_tier in tiers:
+        words = [w for w in tiers[words_tier] if w[2].strip().lower() not in SILENCE_LABELS]
+        word_starts = {round(w[0], 6) for w in words[1:]}  # a boundary before every word but the first
 
     out: list[Interval] = []
-    for entry in tg.getTier(phones_tier).entries:
-        tokens = phone_tokens(entry.label)
-        if round(entry.start, 6) in word_starts and tokens != [PAUSE]:
+    for start, end, label in tiers[phones_tier]:
+        tokens = phone_tokens(label)
+        if round(start, 6) in word_starts and tokens != [PAUSE]:
             if out and out[-1].phoneme != PAUSE:
-                out.append(Interval(WORD_BOUNDARY, entry.start, entry.start))
-            word_starts.discard(round(entry.start, 6))
-        for tok in tokens[:-1]:
-            out.append(Interval(tok, entry.start, entry.start))
-        out.append(Interval(tokens[-1], entry.start, entry.end))
+                out.append(Interval(WORD_BOUNDARY, start, start))
+            word_starts.discard(round(start, 6))
+        out.extend(Interval(tok, start, start) for tok in tokens[:-1])
+        out.append(Interval(tokens[-1], start, end))
     return out
