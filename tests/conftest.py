@@ -26,7 +26,7 @@ def corpora(tmp_path_factory) -> dict[str, Path]:
 def recipient_copy(corpora, tmp_path) -> Path:
     """A private copy of the recipient corpus that a test may change."""
     dst = tmp_path / "recipient"
-    shutil.copytree(corpora["recipient"], dst)
+    shutil.copytree(corpora["recipient"], dst, ignore=shutil.ignore_patterns(".voxgraft_cache"))
     return dst
 
 

@@ -33,7 +33,8 @@ def test_ljspeech_layout(corpora):
 
 def test_same_seed_gives_byte_identical_corpus(corpora, tmp_path):
     again = synthesize_corpus("recipient", SMALL_COUNT, SEED, tmp_path / "again")
-    assert snapshot(again) == snapshot(corpora["recipient"])
+    original = {k: v for k, v in snapshot(corpora["recipient"]).items() if not k.startswith(".voxgraft_cache")}
+    assert snapshot(again) == original
 
 
 def test_presets_speak_the_same_texts(corpora):

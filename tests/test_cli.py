@@ -1,0 +1,46 @@
+"""The command line as a user meets it: help with examples, `python -m`, and the demo."""
+
+import subprocess
+import sys
+
+import pytest
+
+from voxgraft.cli import build_parser, main
+from voxgraft.data.corpus import read_corpus
+
+COMMANDS = [[], ["corpus"], ["corpus", "synth"], ["corpus", "check"], ["corpus", "features"],
+            ["corpus", "import-textgrids"], ["demo"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "voxgraft")
+def test_every_command_has_help_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(command + ["--help"])
+    assert exit_info.value.code == 0
+    assert "example" in capsys.readouterr().out
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "voxgraft", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "corpus" in result.stdout
+
+
+def test_unknown_command_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["transmogrify"])
+    assert exit_info.value.code == 2
+
+
+def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--count", "3"]) == 0
+    first = capsys.readouterr().out
+    for preset in ("recipient", "cadence_donor", "timbre_donor", "man", "woman", "man_whisper", "woman_whisper"):
+        assert len(read_corpus(out / "corpora" / preset).utterances) == 3
+        assert preset in first
+    assert "new" in first
+    assert list((out / "corpora" / "recipient" / ".voxgraft_cache").glob("*.arrow"))
+
+    assert main(["demo", "--out", str(out), "--count", "3"]) == 0
+    second = capsys.readouterr().out
+    assert "new" not in second and "cached" in second
