@@ -7,6 +7,7 @@ feature cache recomputes nothing), so `make demo` is cheap the second time.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,8 +39,6 @@ def ensure_corpus(corpus_dir: Path, preset: str, count: int, seed: int, progress
     if _matches(corpus_dir, preset, count, seed):
         return False
     if corpus_dir.exists():
-        import shutil
-
         shutil.rmtree(corpus_dir)
     task = progress.add_task(f"synthesizing {preset}", total=count)
     synthesize_corpus(preset, count, seed, corpus_dir, lambda done, _n: progress.update(task, completed=done))

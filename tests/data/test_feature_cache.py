@@ -81,3 +81,14 @@ def test_cli_features_with_cache_dir(recipient_copy, tmp_path, capsys):
     assert main(["corpus", "features", str(recipient_copy), "--cache-dir", str(tmp_path / "cache")]) == 0
     assert list((tmp_path / "cache").glob("features-*.arrow"))
     assert "features for 12 utterances" in capsys.readouterr().out
+
+
+def test_other_sample_rates_are_resampled_to_the_model_rate(recipient_copy):
+    import librosa
+
+    wav_path = recipient_copy / "wavs" / "utt00000.wav"
+    audio, sr = sf.read(wav_path, dtype="float32")
+    sf.write(wav_path, librosa.resample(audio, orig_sr=sr, target_sr=44100), 44100, subtype="PCM_16")
+    store = prepare_features(load_corpus(recipient_copy))
+    assert abs(len(store.wav("utt00000")) - len(audio)) <= 2
+    assert store.n_frames("utt00000") == len(store.wav("utt00000")) // 256
