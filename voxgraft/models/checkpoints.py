@@ -1,0 +1,131 @@
+"""Recipient models in, organ-delta transplant checkpoints out, and merging them back.
+
+The recipient is a `VitsModel.save_pretrained` directory (the hub's layout, so MMS-TTS and
+other VITS checkpoints work) and is only ever read. Its identity is the sha256 of its weight
+files. A transplant checkpoint holds only the trained organs' tensors (safetensors), the
+recipient's hash, the plan and the symbol table: a few MB for a cadence transplant instead of
+a whole model. `merge` rebuilds a full model directory from recipient + transplant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+from transformers import VitsModel
+
+from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
+from voxgraft.data.symbols import SymbolTable
+from voxgraft.models.organs import ORGAN_MODULES, FreezePlan
+
+TRANSPLANT_WEIGHTS = "organs.safetensors"
+TRANSPLANT_META = "transplant.json"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    pass
+
+
+def weight_files(model_dir: Path) -> list[Path]:
+    files = sorted(model_dir.glob("*.safetensors"))
+    if not files:
+        raise CheckpointError(f"{model_dir}: no *.safetensors weights (expected a VitsModel.save_pretrained directory)")
+    return files
+
+
+def recipient_sha256(model_dir: str | Path) -> str:
+    """sha256 over the recipient's weight files, in name order."""
+    h = hashlib.sha256()
+    for path in weight_files(Path(model_dir)):
+        h.update(path.name.encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class Recipient:
+    model: VitsModel
+    path: Path
+    sha256: str
+
+
+def load_recipient(model_dir: str | Path) -> Recipient:
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").exists():
+        raise CheckpointError(f"{model_dir}: no config.json (expected a VitsModel.save_pretrained directory)")
+    sha = recipient_sha256(model_dir)
+    try:
+        model = VitsModel.from_pretrained(str(model_dir), local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{model_dir}: cannot load as VitsModel ({exc})") from None
+    return Recipient(model, model_dir, sha)
+
+
+def _organ_prefixes(organs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(ORGAN_MODULES[o] + "." for o in organs)
+
+
+def save_transplant(out_dir: str | Path, model: VitsModel, plan: FreezePlan, recipient_hash: str, symbols: SymbolTable) -> Path:
+    """Write the plan's organs of `model` as a transplant checkpoint (atomically)."""
+    out_dir = Path(out_dir)
+    prefixes = _organ_prefixes(plan.trainable)
+    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k.startswith(prefixes)}
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        save_file(tensors, str(tmp / TRANSPLANT_WEIGHTS))
+        meta = {"version": FORMAT_VERSION, "organs": list(plan.trainable), "recipient_sha256": recipient_hash}
+        (tmp / TRANSPLANT_META).write_text(json.dumps(meta, indent=2) + "\n")
+        symbols.save(tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | Path) -> Path:
+    """Recipient + transplanted organs -> a full model directory `VitsModel.from_pretrained` loads."""
+    transplant_dir, out_dir = Path(transplant_dir), Path(out_dir)
+    try:
+        meta = json.loads((transplant_dir / TRANSPLANT_META).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{transplant_dir}: not a transplant checkpoint ({exc})") from None
+    recipient = load_recipient(recipient_dir)
+    if meta.get("recipient_sha256") != recipient.sha256:
+        raise CheckpointError(
+            f"{transplant_dir} was trained on recipient {str(meta.get('recipient_sha256'))[:12]}..., "
+            f"but {recipient_dir} is {recipient.sha256[:12]}...: merge it with the recipient it was trained on"
+        )
+    tensors = load_file(str(transplant_dir / TRANSPLANT_WEIGHTS))
+    state = recipient.model.state_dict()
+    expected = {k for k in state if k.startswith(_organ_prefixes(tuple(meta["organs"])))}
+    if set(tensors) != expected:
+        raise CheckpointError(f"{transplant_dir}: its tensors do not match organs {meta['organs']} of the recipient")
+    for key, value in tensors.items():
+        if value.shape != state[key].shape:
+            raise CheckpointError(f"{transplant_dir}: {key} has shape {tuple(value.shape)}, recipient {tuple(state[key].shape)}")
+    recipient.model.load_state_dict(tensors, strict=False)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        recipient.model.save_pretrained(str(tmp))
+        shutil.copy2(transplant_dir / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
