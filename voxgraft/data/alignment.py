@@ -8,7 +8,6 @@ alignment becomes frame durations that sum exactly to the spectrogram's frame co
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from voxgraft.atomic import atomic_file
 from voxgraft.data.symbols import PAUSE
 
 FILENAME = "alignments.parquet"
@@ -123,9 +123,8 @@ def write_alignments(path: str | Path, alignments: dict[str, list[Interval]]) ->
             rows["phoneme"].append(iv.phoneme)
             rows["start_s"].append(iv.start)
             rows["end_s"].append(iv.end)
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.table(rows, schema=SCHEMA), tmp)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        pq.write_table(pa.table(rows, schema=SCHEMA), tmp)
     return path
 
 

@@ -30,19 +30,18 @@ def _relative(corpus: Corpus, path: Path) -> str:
 def _audio_problems(corpus: Corpus, utt: Utterance, sample_rate: int) -> list[Problem]:
     where = _relative(corpus, utt.audio_path)
     try:
-        info = sf.info(str(utt.audio_path))
-        audio, _ = sf.read(str(utt.audio_path), dtype="float32", always_2d=True)
+        audio, file_rate = sf.read(str(utt.audio_path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         return [Problem(where, f"unreadable or corrupt audio ({str(exc).strip()})")]
     problems = []
     if len(audio) == 0:
         return [Problem(where, "zero-length audio")]
-    if info.channels != 1:
-        problems.append(Problem(where, f"{info.channels} channels; voxgraft needs mono audio"))
+    if audio.shape[1] != 1:
+        problems.append(Problem(where, f"{audio.shape[1]} channels; voxgraft needs mono audio"))
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         problems.append(Problem(where, "silent audio (peak below -60 dBFS)"))
-    if info.samplerate != sample_rate:
-        problems.append(Problem(where, f"sample rate {info.samplerate} Hz; resampled to {sample_rate} Hz", "note"))
+    if file_rate != sample_rate:
+        problems.append(Problem(where, f"sample rate {file_rate} Hz; resampled to {sample_rate} Hz", "note"))
     return problems
 
 

@@ -10,7 +10,6 @@ trial can open a large cache without loading it.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from voxgraft.atomic import atomic_file
 from voxgraft.data.audio import load_audio
 from voxgraft.data.corpus import Corpus
 from voxgraft.data.features import FeatureParams, f0_track, linear_spectrogram, mel_from_linear
@@ -156,9 +156,8 @@ def prepare_features(
         parts.append(pa.Table.from_pylist(new_rows, schema=SCHEMA))
     table = pa.concat_tables(parts).combine_chunks() if parts else SCHEMA.empty_table()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
-        writer.write_table(table, max_chunksize=max(table.num_rows, 1))
     del old  # release the mapping before replacing the file it maps
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
+            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
     return FeatureStore(path, params)

@@ -9,9 +9,10 @@ forced alignment. Clause ends are punctuation tokens, pauses without punctuation
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from voxgraft.atomic import atomic_file
 
 PAD = "<pad>"
 BLANK = "<blank>"  # interspersed between tokens, as VITS's add_blank does
@@ -90,9 +91,8 @@ class SymbolTable:
 
     def save(self, directory: str | Path) -> Path:
         path = Path(directory) / FILENAME
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"version": FORMAT_VERSION, "symbols": list(self.symbols)}, ensure_ascii=False, indent=0))
-        os.replace(tmp, path)
+        with atomic_file(path) as tmp:
+            tmp.write_text(json.dumps({"version": FORMAT_VERSION, "symbols": list(self.symbols)}, ensure_ascii=False, indent=0))
         return path
 
     @classmethod

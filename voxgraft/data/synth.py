@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import os
 import queue as queue_module
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from voxgraft.atomic import atomic_directory
 from voxgraft.data import espeak
 from voxgraft.data.alignment import FILENAME as ALIGNMENTS_FILENAME
 from voxgraft.data.alignment import Interval, write_alignments
@@ -146,33 +144,28 @@ def synthesize_corpus(
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} exists and is not empty; choose a new directory")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(preset, count, seed, str(tmp), queue), daemon=True)
-    try:
+    with atomic_directory(out_dir) as tmp:
+        proc = ctx.Process(target=_worker, args=(preset, count, seed, str(tmp), queue), daemon=True)
         proc.start()
-        while True:
-            try:
-                kind, payload = queue.get(timeout=1.0)
-            except queue_module.Empty:
-                if not proc.is_alive():
-                    raise RuntimeError(f"synthesis of {preset} died with exit code {proc.exitcode}") from None
-                continue
-            if kind == "progress" and progress:
-                progress(payload, count)
-            elif kind == "error":
-                raise payload
-            elif kind == "done":
-                break
-        proc.join()
-        if out_dir.exists():
-            out_dir.rmdir()
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if proc.is_alive():
-            proc.terminate()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        try:
+            while True:
+                try:
+                    kind, payload = queue.get(timeout=1.0)
+                except queue_module.Empty:
+                    if not proc.is_alive():
+                        raise RuntimeError(f"synthesis of {preset} died with exit code {proc.exitcode}") from None
+                    continue
+                if kind == "progress" and progress:
+                    progress(payload, count)
+                elif kind == "error":
+                    raise payload
+                elif kind == "done":
+                    break
+        finally:
+            if proc.is_alive():
+                proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
     return out_dir

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 from transformers import VitsModel
 
+from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.models.organs import ORGAN_MODULES, FreezePlan
@@ -79,19 +78,11 @@ def save_transplant(out_dir: str | Path, model: VitsModel, plan: FreezePlan, rec
     out_dir = Path(out_dir)
     prefixes = _organ_prefixes(plan.trainable)
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k.startswith(prefixes)}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         save_file(tensors, str(tmp / TRANSPLANT_WEIGHTS))
         meta = {"version": FORMAT_VERSION, "organs": list(plan.trainable), "recipient_sha256": recipient_hash}
         (tmp / TRANSPLANT_META).write_text(json.dumps(meta, indent=2) + "\n")
         symbols.save(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
@@ -117,15 +108,7 @@ def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | 
         if value.shape != state[key].shape:
             raise CheckpointError(f"{transplant_dir}: {key} has shape {tuple(value.shape)}, recipient {tuple(state[key].shape)}")
     recipient.model.load_state_dict(tensors, strict=False)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         recipient.model.save_pretrained(str(tmp))
         shutil.copy2(transplant_dir / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
