@@ -6,31 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+from voxgraft import cli_model
+from voxgraft.console import EXIT_BAD_INPUT, console, err_console
+from voxgraft.console import Formatter as _Formatter
+from voxgraft.console import fail as _fail
+from voxgraft.console import progress_bar as _progress
 from voxgraft.data.voices import PRESETS
-
-# soft_wrap: a problem stays on one line however narrow the terminal, so it can be grepped.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-
-EXIT_BAD_INPUT = 2
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
-    )
-
-
-def _fail(message: str) -> int:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return EXIT_BAD_INPUT
 
 
 # --- corpus synth -----------------------------------------------------------------------------
@@ -196,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--count", type=int, default=50, help="utterances per voice")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
+
+    cli_model.register(sub)
     return parser
 
 

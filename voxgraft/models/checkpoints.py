@@ -1,7 +1,8 @@
 """Recipient models in, organ-delta transplant checkpoints out, and merging them back.
 
 The recipient is a `VitsModel.save_pretrained` directory (the hub's layout, so MMS-TTS and
-other VITS checkpoints work) and is only ever read. Its identity is the sha256 of its weight
+other VITS checkpoints work), or one safetensors file of its weights plus a config.json, and is
+only ever read. Its identity is the sha256 of its weight
 files. A transplant checkpoint holds only the trained organs' tensors (safetensors), the
 recipient's hash, the plan and the symbol table: a few MB for a cadence transplant instead of
 a whole model. `merge` rebuilds a full model directory from recipient + transplant.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
-from transformers import VitsModel
+from transformers import VitsConfig, VitsModel
 
 from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
@@ -32,17 +33,19 @@ class CheckpointError(ValueError):
     pass
 
 
-def weight_files(model_dir: Path) -> list[Path]:
-    files = sorted(model_dir.glob("*.safetensors"))
+def weight_files(model_path: Path) -> list[Path]:
+    if model_path.is_file():
+        return [model_path]
+    files = sorted(model_path.glob("*.safetensors"))
     if not files:
-        raise CheckpointError(f"{model_dir}: no *.safetensors weights (expected a VitsModel.save_pretrained directory)")
+        raise CheckpointError(f"{model_path}: no *.safetensors weights (expected a VitsModel.save_pretrained directory)")
     return files
 
 
-def recipient_sha256(model_dir: str | Path) -> str:
+def recipient_sha256(model_path: str | Path) -> str:
     """sha256 over the recipient's weight files, in name order."""
     h = hashlib.sha256()
-    for path in weight_files(Path(model_dir)):
+    for path in weight_files(Path(model_path)):
         h.update(path.name.encode())
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
@@ -57,16 +60,49 @@ class Recipient:
     sha256: str
 
 
-def load_recipient(model_dir: str | Path) -> Recipient:
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists():
-        raise CheckpointError(f"{model_dir}: no config.json (expected a VitsModel.save_pretrained directory)")
-    sha = recipient_sha256(model_dir)
+def _load_weights_file(weights: Path, config_path: Path | None) -> VitsModel:
+    """A bare safetensors file of VitsModel weights plus its config.json."""
+    config_path = config_path or weights.with_name("config.json")
+    if not config_path.exists():
+        raise CheckpointError(f"{weights}: a weights file needs its config: pass config_path, or put config.json beside it")
     try:
-        model = VitsModel.from_pretrained(str(model_dir), local_files_only=True)
+        config = VitsConfig.from_json_file(str(config_path))
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{model_dir}: cannot load as VitsModel ({exc})") from None
-    return Recipient(model, model_dir, sha)
+        raise CheckpointError(f"{config_path}: not a VitsConfig ({exc})") from None
+    model = VitsModel(config)
+    try:
+        tensors = load_file(str(weights))
+    except Exception as exc:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(f"{weights}: unreadable safetensors file ({exc})") from None
+    state = model.state_dict()
+    missing = sorted(set(state) - set(tensors))
+    unexpected = sorted(set(tensors) - set(state))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{weights}: does not match {config_path.name} ({len(missing)} missing tensors, e.g. {missing[:1]}; "
+            f"{len(unexpected)} unexpected, e.g. {unexpected[:1]})"
+        )
+    for key, value in tensors.items():
+        if value.shape != state[key].shape:
+            raise CheckpointError(f"{weights}: {key} has shape {tuple(value.shape)}, the config wants {tuple(state[key].shape)}")
+    model.load_state_dict(tensors)
+    return model.eval()
+
+
+def load_recipient(model_path: str | Path, config_path: str | Path | None = None) -> Recipient:
+    """A `save_pretrained` directory, or a safetensors weights file plus config.json; only read."""
+    model_path = Path(model_path)
+    if model_path.is_file():
+        sha = recipient_sha256(model_path)
+        return Recipient(_load_weights_file(model_path, Path(config_path) if config_path else None), model_path, sha)
+    if not (model_path / "config.json").exists():
+        raise CheckpointError(f"{model_path}: no config.json (expected a VitsModel.save_pretrained directory)")
+    sha = recipient_sha256(model_path)
+    try:
+        model = VitsModel.from_pretrained(str(model_path), local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{model_path}: cannot load as VitsModel ({exc})") from None
+    return Recipient(model, model_path, sha)
 
 
 def _organ_prefixes(organs: tuple[str, ...]) -> tuple[str, ...]:

@@ -26,6 +26,15 @@ def tiny_config(vocab_size: int) -> VitsConfig:
         prior_encoder_num_wavenet_layers=2,
         prior_encoder_num_flows=2,
         duration_predictor_filter_channels=64,
+        # the deterministic predictor learns durations in a few hundred CPU steps; the
+        # stochastic one (base, MMS-TTS) needs far more. No dropout or layerdrop: a run of
+        # minutes on a small corpus underfits, it does not overfit.
+        use_stochastic_duration_prediction=False,
+        duration_predictor_dropout=0.0,
+        hidden_dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+        layerdrop=0.0,
         sampling_rate=FeatureParams().sample_rate,
     )
 

@@ -1,0 +1,70 @@
+"""Speech from tokens with a VitsModel: predicted durations (what `VitsModel.forward` does) or
+durations given from outside (a reference recording's alignment, the research notes'
+reference-duration approach)."""
+
+from __future__ import annotations
+
+import torch
+from transformers import VitsModel
+
+from voxgraft.models.alignment import durations_to_path
+from voxgraft.models.training_forward import encode_text, speaker_conditioning
+
+
+@torch.no_grad()
+def predict_durations(
+    model: VitsModel,
+    token_ids: torch.Tensor,
+    token_mask: torch.Tensor,
+    noise_scale: float = 0.0,
+    speaker_id: int | None = None,
+) -> torch.Tensor:
+    """(B, L) frames per token, rounded up as transformers' inference does; 0 on padding."""
+    text = encode_text(model, token_ids, token_mask)
+    speaker = speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
+    mask = token_mask[:, None, :].to(text.hidden.dtype)
+    predictor = model.duration_predictor
+    if hasattr(predictor, "post_flows"):
+        log_w = predictor(text.hidden, mask, speaker, reverse=True, noise_scale=noise_scale)
+    else:
+        log_w = predictor(text.hidden, mask, speaker)
+    return (torch.ceil(torch.exp(log_w) * mask)).squeeze(1).long()
+
+
+@torch.no_grad()
+def synthesize_tokens(
+    model: VitsModel,
+    token_ids: list[int],
+    durations: list[int] | None = None,
+    noise_scale: float = 0.667,
+    noise_scale_duration: float = 0.8,
+    seed: int = 0,
+    speaker_id: int | None = None,
+) -> torch.Tensor:
+    """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1]."""
+    if durations is not None and len(durations) != len(token_ids):
+        raise ValueError(f"{len(durations)} durations for {len(token_ids)} tokens")
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        device = next(model.parameters()).device
+        ids = torch.tensor([token_ids], device=device)
+        mask = torch.ones_like(ids, dtype=torch.bool)
+        if durations is None:
+            frames = predict_durations(model, ids, mask, noise_scale_duration, speaker_id)
+        else:
+            frames = torch.tensor([durations], device=device)
+        total = int(frames.sum())
+        if total < 1:
+            raise ValueError("durations sum to zero frames")
+        text = encode_text(model, ids, mask)
+        path = durations_to_path(frames, total)  # (1, L, T)
+        means = torch.einsum("blf,blt->bft", text.prior_means, path)
+        log_std = torch.einsum("blf,blt->bft", text.prior_log_std, path)
+        prior = means + torch.randn_like(means) * torch.exp(log_std) * noise_scale
+        speaker = speaker_conditioning(model, speaker_id, 1, device)
+        frame_mask = torch.ones(1, 1, total, device=device)
+        z = model.flow(prior, frame_mask, speaker, reverse=True)
+        return model.decoder(z, speaker)[0, 0].float().cpu()
+    finally:
+        torch.random.set_rng_state(generator_state)

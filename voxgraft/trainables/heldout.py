@@ -1,0 +1,65 @@
+"""Held-out measures of a model on a batch of aligned utterances it did not train on."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+from transformers import VitsModel
+
+from voxgraft.data.dataset import Batch
+from voxgraft.data.features import FeatureParams, mel_from_linear, linear_spectrogram
+from voxgraft.models.alignment import ensure_min_one_frame
+from voxgraft.models.inference import predict_durations
+from voxgraft.models.training_forward import encode_posterior, speaker_conditioning
+
+
+@contextlib.contextmanager
+def evaluation_mode(model: torch.nn.Module):
+    """Eval mode for a measurement, then every submodule back to its own mode (a freeze plan
+    leaves frozen organs in eval and trained ones in train mode; `model.train()` would not)."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+@torch.no_grad()
+def mel_reconstruction_l1(model: VitsModel, batch: Batch, speaker_id: int | None = None, params: FeatureParams = FeatureParams()) -> float:
+    """Mean L1 between log-mels of the real audio and decoder(posterior mean) over whole utterances."""
+    with evaluation_mode(model):
+        speaker = speaker_conditioning(model, speaker_id, len(batch.utterance_ids), batch.spec.device)
+        posterior = encode_posterior(model, batch.spec, batch.frame_mask, speaker)
+        wav_hat = model.decoder(posterior.means, speaker).squeeze(1)
+    hop = params.hop_length
+    total, count = 0.0, 0
+    for b in range(len(batch.utterance_ids)):
+        n = int(batch.frame_lengths[b])
+        real = mel_from_linear(linear_spectrogram(batch.wav[b, : n * hop], params), params)
+        fake = mel_from_linear(linear_spectrogram(wav_hat[b, : n * hop].float(), params), params)
+        frames = min(real.shape[-1], fake.shape[-1])
+        total += float(torch.abs(real[:, :frames] - fake[:, :frames]).sum())
+        count += real.shape[0] * frames
+    return total / max(count, 1)
+
+
+def pearson(x: torch.Tensor, y: torch.Tensor) -> float:
+    x, y = x.double() - x.double().mean(), y.double() - y.double().mean()
+    denominator = torch.sqrt((x * x).sum() * (y * y).sum())
+    return float((x * y).sum() / denominator) if denominator > 0 else 0.0
+
+
+@torch.no_grad()
+def duration_correlation(model: VitsModel, batch: Batch, blank_id: int, speaker_id: int | None = None) -> float:
+    """Pearson r between predicted and forced frame counts over the phoneme tokens (blanks left
+    out: they take about one frame each and would inflate r)."""
+    if batch.durations is None:
+        raise ValueError("duration correlation needs an aligned batch")
+    with evaluation_mode(model):
+        predicted = predict_durations(model, batch.token_ids, batch.token_mask, noise_scale=0.0, speaker_id=speaker_id)
+    target = ensure_min_one_frame(batch.durations, batch.token_lengths)
+    keep = batch.token_mask & (batch.token_ids != blank_id)
+    return pearson(predicted[keep], target[keep])

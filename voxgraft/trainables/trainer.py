@@ -1,0 +1,130 @@
+"""One VITS training step with optimizers: discriminator update, then generator update.
+
+Used by recipient pretraining and by transplant trials. Only trainable parameters reach the
+generator's optimizer; the discriminator and its optimizer exist only when an adversarial loss
+is active (a cadence transplant never builds them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict, dataclass
+
+import torch
+from transformers import VitsModel
+
+from voxgraft.data.dataset import Batch
+from voxgraft.models.discriminator import DiscriminatorConfig, VitsDiscriminator
+from voxgraft.models.losses import discriminator_loss
+from voxgraft.models.organs import build_optimizer
+from voxgraft.trainables.plan import StepPlan
+from voxgraft.trainables.step import StepCache, adversarial_losses, generator_forward, weighted_total
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    learning_rate: float = 2e-4
+    lr_decay: float = 0.999875  # per epoch, as VITS schedules it
+    batch_size: int = 8
+    segment_frames: int = 32  # 8192 samples at hop 256, VITS's segment
+    grad_clip_norm: float = 1000.0  # Coqui's VITS default; keeps a bad batch from blowing up
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def move_batch(batch: Batch, device: torch.device) -> Batch:
+    fields = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(batch).items()}
+    return Batch(**fields)
+
+
+class Trainer:
+    def __init__(
+        self,
+        model: VitsModel,
+        plan: StepPlan,
+        params: list[torch.nn.Parameter],
+        config: TrainConfig,
+        discriminator_config: DiscriminatorConfig | None = None,
+        speaker_id: int | None = None,
+    ):
+        self.model, self.plan, self.params, self.config = model, plan, params, config
+        self.speaker_id = speaker_id
+        self.device = next(model.parameters()).device
+        self.cache = StepCache()
+        self.optimizer = build_optimizer(params, config.learning_rate)
+        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, config.lr_decay)
+        self.discriminator = None
+        if plan.trains_discriminator:
+            self.discriminator = VitsDiscriminator(discriminator_config or DiscriminatorConfig()).to(self.device)
+            self.d_optimizer = build_optimizer(list(self.discriminator.parameters()), config.learning_rate)
+            self.d_scheduler = torch.optim.lr_scheduler.ExponentialLR(self.d_optimizer, config.lr_decay)
+        self.step_count = 0
+        self.epoch = 0
+
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def step(self, batch: Batch) -> dict[str, float]:
+        """One optimizer step on `batch`; returns the losses (unweighted) and gradient norm."""
+        batch = move_batch(batch, self.device)
+        seed = self.config.seed * 1_000_003 + self.step_count
+        report: dict[str, float] = {}
+        with self._autocast():
+            result = generator_forward(
+                self.model, batch, self.plan, seed, self.config.segment_frames, self.cache, self.speaker_id
+            )
+        losses = dict(result.losses)
+        if self.discriminator is not None:
+            with self._autocast():
+                real = self.discriminator(result.wav_real)
+                fake = self.discriminator(result.wav_fake.detach())
+                d_loss = discriminator_loss([r for r, _ in real], [f for f, _ in fake])
+            self.d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), self.config.grad_clip_norm)
+            self.d_optimizer.step()
+            report["discriminator"] = float(d_loss.detach())
+            with self._autocast():
+                losses.update(adversarial_losses(self.discriminator, result.wav_fake, result.wav_real))
+        total = weighted_total(losses)
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.params, self.config.grad_clip_norm)
+        self.optimizer.step()
+        self.step_count += 1
+        report.update({name: float(value.detach()) for name, value in losses.items()})
+        report["total"] = float(total.detach())
+        report["grad_norm"] = float(grad_norm)
+        return report
+
+    def end_epoch(self) -> None:
+        self.scheduler.step()
+        if self.discriminator is not None:
+            self.d_scheduler.step()
+        self.epoch += 1
+
+    def state_dict(self) -> dict:
+        state = {
+            "step": self.step_count,
+            "epoch": self.epoch,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+        }
+        if self.discriminator is not None:
+            state["discriminator"] = self.discriminator.state_dict()
+            state["d_optimizer"] = self.d_optimizer.state_dict()
+            state["d_scheduler"] = self.d_scheduler.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step_count, self.epoch = int(state["step"]), int(state["epoch"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.discriminator is not None and "discriminator" in state:
+            self.discriminator.load_state_dict(state["discriminator"])
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+            self.d_scheduler.load_state_dict(state["d_scheduler"])
