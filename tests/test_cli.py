@@ -9,7 +9,7 @@ from voxgraft.cli import build_parser, main
 from voxgraft.data.corpus import read_corpus
 
 COMMANDS = [[], ["corpus"], ["corpus", "synth"], ["corpus", "check"], ["corpus", "features"],
-            ["corpus", "import-textgrids"], ["demo"]]
+            ["corpus", "import-textgrids"], ["demo"], ["plan"], ["pretrain"], ["synth"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "voxgraft")
@@ -44,3 +44,23 @@ def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
     assert main(["demo", "--out", str(out), "--count", "3"]) == 0
     second = capsys.readouterr().out
     assert "new" not in second and "cached" in second
+
+
+def test_plan_prints_modes_and_losses(capsys):
+    assert main(["plan", "--train", "duration_predictor", "--config", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "text_encoder" in out and "cached" in out and "skipped" in out
+    assert "active losses: duration" in out
+    assert main(["plan", "--train", "posterior_encoder", "--config", "tiny", "--alignment", "learned"]) == 0
+    assert "active losses: kl, mel, adversarial, feature_matching" in capsys.readouterr().out
+
+
+def test_plan_and_pretrain_refuse_bad_input(tmp_path, capsys):
+    assert main(["plan", "--train", "nose", "--config", "tiny"]) == 2
+    assert "unknown organ 'nose'" in capsys.readouterr().err
+    assert main(["plan", "--train", "cadence", "--alignment", "psychic", "--config", "tiny"]) == 2
+    assert "forced, learned" in capsys.readouterr().err
+    assert main(["pretrain", str(tmp_path / "missing"), str(tmp_path / "out"), "--steps", "2"]) == 2
+    assert main(["pretrain", str(tmp_path), str(tmp_path / "out"), "--steps", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

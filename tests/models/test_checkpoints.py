@@ -93,3 +93,24 @@ def test_bad_recipient_and_checkpoint_dirs(tmp_path, recipient_dir):
         load_recipient(tmp_path / "noweights")
     with pytest.raises(CheckpointError, match="not a transplant checkpoint"):
         merge(tmp_path / "empty", recipient_dir, tmp_path / "merged")
+
+
+def test_a_safetensors_file_with_its_config_is_a_recipient(recipient_dir, tmp_path):
+    weights = tmp_path / "voice.safetensors"
+    weights.write_bytes((recipient_dir / "model.safetensors").read_bytes())
+    config = tmp_path / "voice-config.json"
+    config.write_text((recipient_dir / "config.json").read_text())
+    before = snapshot(tmp_path)
+    recipient = load_recipient(weights, config)
+    reference = load_recipient(recipient_dir).model
+    for key, value in reference.state_dict().items():
+        assert torch.equal(value, recipient.model.state_dict()[key]), key
+    assert recipient.sha256 == recipient_sha256(weights)
+    with pytest.raises(CheckpointError, match="needs its config"):
+        load_recipient(weights)  # no config.json beside it
+    other = json.loads(config.read_text()) | {"hidden_size": 32}
+    config.write_text(json.dumps(other))
+    with pytest.raises(CheckpointError, match="does not match|shape"):
+        load_recipient(weights, config)
+    config.write_text((recipient_dir / "config.json").read_text())
+    assert snapshot(tmp_path) == before  # opened read-only
