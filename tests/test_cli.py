@@ -33,15 +33,19 @@ def test_unknown_command_exits_2(capsys):
 
 def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--count", "3"]) == 0
+    quick = ["--count", "3", "--pretrain-steps", "2", "--duration-steps", "2"]
+    assert main(["demo", "--out", str(out), *quick]) == 0
     first = capsys.readouterr().out
     for preset in ("recipient", "cadence_donor", "timbre_donor", "man", "woman", "man_whisper", "woman_whisper"):
         assert len(read_corpus(out / "corpora" / preset).utterances) == 3
         assert preset in first
     assert "new" in first
     assert list((out / "corpora" / "recipient" / ".voxgraft_cache").glob("*.arrow"))
+    assert (out / "models" / "recipient" / "model.safetensors").exists()
+    assert (out / "samples" / "recipient.wav").exists()
+    assert "heldout_mel_l1" in first
 
-    assert main(["demo", "--out", str(out), "--count", "3"]) == 0
+    assert main(["demo", "--out", str(out), *quick]) == 0
     second = capsys.readouterr().out
     assert "new" not in second and "cached" in second
 

@@ -101,7 +101,12 @@ def cmd_corpus_import_textgrids(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from voxgraft.demo import run_demo
 
-    run_demo(Path(args.out), count=args.count, seed=args.seed, console=console, progress_factory=_progress)
+    if args.count < 2 or args.pretrain_steps < 1 or args.duration_steps < 0:
+        return _fail("--count must be at least 2, --pretrain-steps at least 1, --duration-steps at least 0")
+    run_demo(
+        Path(args.out), count=args.count, seed=args.seed, console=console, progress_factory=_progress,
+        pretrain_steps=args.pretrain_steps, duration_steps=args.duration_steps,
+    )
     return 0
 
 
@@ -169,13 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="the main job on the embedded default: synthesize the demo corpora and prepare their features",
+        help="the main job on the embedded default: demo corpora, their features, a pretrained tiny recipient",
         formatter_class=_Formatter,
         epilog="example:\n  voxgraft demo --out demo_out",
     )
     demo.add_argument("--out", default="demo_out", help="output directory (reused when run again)")
     demo.add_argument("--count", type=int, default=50, help="utterances per voice")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--pretrain-steps", type=int, default=300, help="joint training steps of the tiny recipient")
+    demo.add_argument("--duration-steps", type=int, default=300, help="duration-predictor-only steps after them")
     demo.set_defaults(func=cmd_demo)
 
     cli_model.register(sub)

@@ -1,7 +1,9 @@
-"""The main job on the embedded default: the demo corpora, their features, and what they measure.
+"""The main job on the embedded default: the demo corpora, their features and what they
+measure, then a tiny recipient voice pretrained on the recipient corpus, and a sample of it.
 
 Re-running reuses what is already there (corpora are kept when their voice.json matches, the
-feature cache recomputes nothing), so `make demo` is cheap the second time.
+feature cache recomputes nothing, a finished recipient is kept), so `make demo` is cheap the
+second time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from voxgraft.data.measure import median_f0, phoneme_count, speaking_rate
 from voxgraft.data.phonemizer import phonemize
 from voxgraft.data.synth import VOICE_FILENAME, synthesize_corpus
 from voxgraft.data.voices import DEMO_PRESETS, PRESETS
+from voxgraft.speak import speak
+from voxgraft.trainables.pretrain import RECORD_FILE, PretrainSettings, pretrain
 
 ARITHMETIC_PRESETS = tuple(p for p in PRESETS if p not in DEMO_PRESETS)
 
@@ -46,7 +50,15 @@ def ensure_corpus(corpus_dir: Path, preset: str, count: int, seed: int, progress
     return True
 
 
-def run_demo(out: Path, count: int, seed: int, console: Console, progress_factory: Callable[[], Progress]) -> None:
+def run_demo(
+    out: Path,
+    count: int,
+    seed: int,
+    console: Console,
+    progress_factory: Callable[[], Progress],
+    pretrain_steps: int = PretrainSettings.steps,
+    duration_steps: int = PretrainSettings.duration_steps,
+) -> None:
     corpora = out / "corpora"
     table = Table(title=f"demo corpora in {corpora}")
     for col in ("voice", "utterances", "audio (s)", "phonemes/s", "median F0 (Hz)", "status"):
@@ -81,3 +93,39 @@ def run_demo(out: Path, count: int, seed: int, console: Console, progress_factor
         "and symbols.json; features are cached in .voxgraft_cache/. Check one with "
         f"`voxgraft corpus check {corpora / 'recipient'}`."
     )
+    settings = PretrainSettings(steps=pretrain_steps, duration_steps=duration_steps, heldout=max(1, min(4, count // 5)))
+    ensure_recipient(corpora / "recipient", out / "models" / "recipient", settings, console, progress_factory)
+    sample = out / "samples" / "recipient.wav"
+    utterance = load_corpus(corpora / "recipient").utterances[-1]  # held out in pretraining
+    seconds = speak(out / "models" / "recipient", utterance.text, sample)
+    console.print(f"the recipient says {utterance.text!r} in {sample} ({seconds:.2f} s)", highlight=False)
+
+
+def ensure_recipient(
+    corpus_dir: Path, model_dir: Path, settings: PretrainSettings, console: Console, progress_factory: Callable[[], Progress]
+) -> None:
+    """Pretrain the tiny recipient voice unless a finished one from this corpus is there."""
+    try:
+        record = json.loads((model_dir / RECORD_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        record = {}
+    finished = (
+        record.get("corpus") == str(corpus_dir.resolve())
+        and record.get("steps", 0) >= settings.steps
+        and record.get("duration_steps", 0) >= settings.duration_steps
+    )
+    if finished:
+        initial, final, status = record["initial"], record["final"], "cached"
+    else:
+        if model_dir.exists() and record.get("corpus") != str(corpus_dir.resolve()):
+            shutil.rmtree(model_dir)  # trained on another corpus: start over
+        with progress_factory() as progress:
+            task = progress.add_task("pretraining the tiny recipient", total=settings.steps)
+            result = pretrain(corpus_dir, model_dir, settings, lambda step, n, _losses: progress.update(task, completed=step))
+        initial, final, status = result.initial, result.final, "new"
+    table = Table(title=f"tiny recipient in {model_dir} ({status})")
+    for col in ("held-out measure", "untrained", "pretrained"):
+        table.add_column(col)
+    for name, value in final.items():
+        table.add_row(name, f"{initial.get(name, float('nan')):.3f}", f"{value:.3f}")
+    console.print(table)

@@ -93,6 +93,7 @@ def speak(
         raise SpeakError(f"{model_dir}: {exc}") from None
     wav = synthesize_tokens(model, ids, durations, noise_scale=noise_scale, seed=seed).numpy()
     out_wav = Path(out_wav)
+    out_wav.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(out_wav) as tmp:
         sf.write(str(tmp), np.clip(wav, -1.0, 1.0), model.config.sampling_rate, subtype="PCM_16", format="WAV")
     return len(wav) / model.config.sampling_rate
