@@ -63,3 +63,13 @@ def test_forced_alignment_without_alignments_is_refused_and_writes_nothing(recip
         pretrain(recipient_copy, tmp_path / "model", PretrainSettings(steps=2))
     assert not (tmp_path / "model").exists()
     assert snapshot(recipient_copy) == before
+
+
+def test_learned_alignment_pretrains_without_an_alignment_table(recipient_copy, tmp_path):
+    (recipient_copy / "alignments.parquet").unlink()
+    settings = PretrainSettings(alignment="learned", steps=2, checkpoint_every=1, heldout=2, duration_steps=2)
+    result = pretrain(recipient_copy, tmp_path / "model", settings)
+    assert result.steps == 2
+    assert "duration" in result.last_losses and "kl" in result.last_losses
+    assert "duration_pearson_r" not in result.final  # no forced durations to compare with
+    assert json.loads((tmp_path / "model" / RECORD_FILE).read_text())["alignment"] == "learned"

@@ -49,9 +49,10 @@ def duration_loss(
 
 def mel_l1_loss(wav_hat: torch.Tensor, wav: torch.Tensor, params: FeatureParams = FeatureParams()) -> torch.Tensor:
     """L1 between log-mels of generated and real (B, 1, samples) segments (VITS's reconstruction loss)."""
-    mel_hat = mel_from_linear(linear_spectrogram(wav_hat.squeeze(1).float(), params), params)
-    mel = mel_from_linear(linear_spectrogram(wav.squeeze(1).float(), params), params)
-    return torch.nn.functional.l1_loss(mel_hat, mel)
+    with torch.autocast(wav.device.type, enabled=False):  # a log-mel in bf16 loses the quiet bins
+        mel_hat = mel_from_linear(linear_spectrogram(wav_hat.squeeze(1).float(), params), params)
+        mel = mel_from_linear(linear_spectrogram(wav.squeeze(1).float(), params), params)
+        return torch.nn.functional.l1_loss(mel_hat, mel)
 
 
 def discriminator_loss(real_logits: list[torch.Tensor], fake_logits: list[torch.Tensor]) -> torch.Tensor:
