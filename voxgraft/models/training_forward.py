@@ -119,7 +119,7 @@ def expand_prior(text: TextOutputs, path: torch.Tensor) -> tuple[torch.Tensor, t
 
 def segment_starts(frame_lengths: torch.Tensor, segment_frames: int, generator: torch.Generator) -> torch.Tensor:
     """A random start frame per utterance so the segment lies inside it (or at 0 if it is shorter)."""
-    room = torch.clamp(frame_lengths - segment_frames, min=0) + 1
+    room = torch.clamp(frame_lengths.cpu() - segment_frames, min=0) + 1  # the generator is a CPU one
     return (torch.rand(len(frame_lengths), generator=generator) * room).long()
 
 
