@@ -18,11 +18,15 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 from transformers import VitsConfig, VitsModel
+from transformers.utils import logging as transformers_logging
 
 from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.models.organs import ORGAN_MODULES, FreezePlan
+
+# voxgraft shows its own progress; transformers' per-shard bars would interleave with it
+transformers_logging.disable_progress_bar()
 
 TRANSPLANT_WEIGHTS = "organs.safetensors"
 TRANSPLANT_META = "transplant.json"
