@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     cli_model.register(sub)
+    cli_model.register_sweep(sub)
     return parser
 
 

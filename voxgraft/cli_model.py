@@ -152,3 +152,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     synth.add_argument("--noise-scale", type=float, default=0.667)
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(func=cmd_synth)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from voxgraft.data.corpus import CorpusError
+    from voxgraft.data.training_set import TrainingSetError
+    from voxgraft.models.checkpoints import CheckpointError
+    from voxgraft.search_spaces.schema import SweepFileError, builtin_sweeps, load_sweep
+    from voxgraft.sweep import SweepError, resume_sweep, run_sweep
+
+    try:
+        if args.resume:
+            outcome = resume_sweep(args.resume, address=args.address)
+        else:
+            if not args.space:
+                return fail("give a sweep file (or a built-in name: smoke, cadence, timbre, ablation), or --resume DIR")
+            path = builtin_sweeps().get(args.space, args.space)
+            sweep = load_sweep(path)
+            overrides = {k: v for k, v in (("recipient", args.recipient), ("donor", args.donor), ("storage", args.storage)) if v}
+            if overrides:
+                sweep = sweep.model_copy(update=overrides)
+            outcome = run_sweep(sweep, address=args.address, wandb=args.wandb)
+    except (SweepFileError, SweepError, CorpusError, TrainingSetError, CheckpointError) as exc:
+        return fail(str(exc))
+    console.print(f"experiment: {outcome.experiment_dir}", highlight=False)
+    console.print(f"results ({outcome.rows} rows, Parquet): {outcome.results_dir}", highlight=False)
+    if outcome.best:
+        best = outcome.best
+        console.print(
+            f"best trial: {best['trial_id']} (organs {best['config.organs']}, lr {best['config.lr']:.3g}, "
+            f"{best['config.alignment']} alignment) at step {best['step']}; checkpoint: {best['checkpoint']}",
+            highlight=False,
+        )
+    else:
+        console.print("no trial finished an evaluation", highlight=False)
+    return 0
+
+
+def register_sweep(sub: argparse._SubParsersAction) -> None:
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a transplant sweep on Ray Tune from a sweep file, or resume one",
+        formatter_class=Formatter,
+        epilog="examples:\n  voxgraft sweep smoke                       # built-in CPU sweep on the demo voices\n"
+        "  voxgraft sweep my_sweep.yaml --address auto\n  voxgraft sweep --resume demo_out/sweeps/smoke",
+    )
+    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, cadence, timbre, ablation")
+    sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR")
+    sweep.add_argument("--address", default=None, help="Ray cluster address (auto, ray://host:10001); default: a local Ray")
+    sweep.add_argument("--storage", default=None, help="override the file's storage (local path or s3://...)")
+    sweep.add_argument("--recipient", default=None, help="override the file's recipient")
+    sweep.add_argument("--donor", default=None, help="override the file's donor corpus")
+    sweep.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (offline unless configured)")
+    sweep.set_defaults(func=cmd_sweep)

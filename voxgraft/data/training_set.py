@@ -59,7 +59,7 @@ def open_training_set(
         )
     features = prepare_features(corpus, progress=progress)
     try:
-        dataset = VoiceDataset(corpus, features, symbols, alignments if alignment == "forced" else None)
+        dataset = VoiceDataset(corpus, features, symbols, alignments)  # learned runs still measure against them
     except UnknownSymbolError as exc:
         raise TrainingSetError(f"{corpus.root}: {exc} (the model's symbols.json cannot encode this corpus)") from None
     if alignment == "forced" and not dataset.has_durations:

@@ -1,0 +1,43 @@
+"""The Parquet results store: one row per (trial, step), replaced not duplicated, readable by others."""
+
+import pandas as pd
+import pyarrow.dataset as ds
+
+from voxgraft.analysis.store import SCHEMA, ResultsStore, report_row
+
+
+def _result(step, loss, **extra):
+    config = {"organs": "cadence", "lr": 1e-4, "alignment": "forced", "batch_size": 4, "steps": 20, "eval_every": 10}
+    return {"step": step, "training_iteration": step // 10, "heldout_loss": loss, "config": config, **extra}
+
+
+def test_rows_are_keyed_by_trial_and_step(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    store.write(report_row("s", "t1", _result(10, 0.5)))
+    store.write(report_row("s", "t1", _result(20, 0.4)))
+    store.write(report_row("s", "t2", _result(10, 0.7)))
+    store.write(report_row("s", "t1", _result(10, 0.45, status="done")))  # replayed after a resume
+    table = store.table()
+    assert table.num_rows == 3
+    rows = {(r["trial_id"], r["step"]): r for r in table.to_pylist()}
+    assert rows[("t1", 10)]["heldout_loss"] == 0.45 and rows[("t1", 10)]["status"] == "done"
+    assert rows[("t1", 20)]["config.organs"] == "cadence" and rows[("t1", 20)]["config.lr"] == 1e-4
+
+
+def test_other_tools_read_the_directory(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    for step in (10, 20, 30):
+        store.write(report_row("s", "t1", _result(step, 1.0 / step)))
+    (tmp_path / "results" / ".t1-000000040.parquet.123.tmp").write_bytes(b"half-written")  # ignored
+    frame = pd.read_parquet(tmp_path / "results")
+    assert sorted(frame["step"]) == [10, 20, 30]
+    dataset = ds.dataset(str(tmp_path / "results"), format="parquet")
+    assert dataset.schema.equals(SCHEMA) and dataset.count_rows() == 3
+
+
+def test_unknown_metrics_are_not_columns_and_infinities_become_null(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    store.write(report_row("s", "t1", _result(10, float("inf"), surprise=3)))
+    row = store.table().to_pylist()[0]
+    assert row["heldout_loss"] is None and "surprise" not in row
+    assert ResultsStore(tmp_path / "nothing").table().num_rows == 0

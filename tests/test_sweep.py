@@ -1,0 +1,112 @@
+"""Real (tiny) sweeps on Ray Tune: the store holds exactly what the trials reported; a sweep
+whose driver is SIGKILLed resumes with nothing lost or duplicated."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import ray
+import yaml
+
+from voxgraft.analysis.store import ResultsStore
+from voxgraft.cli import main
+from voxgraft.search_spaces.schema import parse_sweep
+from voxgraft.sweep import SweepError, resume_sweep, run_sweep
+
+
+def _sweep_data(tiny_recipient, corpora, storage, **changes):
+    model_dir, _, _ = tiny_recipient
+    data = {
+        "name": "tiny",
+        "recipient": str(model_dir),
+        "donor": str(corpora["cadence_donor"]),
+        "eval": {"heldout": 4},
+        "search": {"organs": ["cadence", "decoder"], "lr": [1e-4, 1e-3], "alignment": ["forced"],
+                   "batch_size": 4, "steps": 4, "eval_every": 2, "fixed": {"segment_frames": 8}},
+        "searcher": "grid",
+        "scheduler": {"type": "asha", "grace_period": 1, "reduction_factor": 2},
+        "objectives": [{"metric": "heldout_loss", "mode": "min"}],
+        "resources": {"cpu": 1},
+        "storage": str(storage),
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _shutdown_ray():
+    yield
+    ray.shutdown()
+
+
+def test_a_real_sweep_stores_every_report_row_for_row(tiny_recipient, corpora, tmp_path):
+    outcome = run_sweep(parse_sweep(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps")))
+    reported = set()
+    for result in outcome.results:
+        assert result.error is None
+        for _, r in result.metrics_dataframe.iterrows():
+            reported.add((result.metrics["trial_id"], int(r["step"]), round(float(r["heldout_loss"]), 6)))
+    stored = {(r["trial_id"], r["step"], round(r["heldout_loss"], 6)) for r in ResultsStore(outcome.results_dir).table().to_pylist()}
+    assert stored == reported and len(reported) >= 4  # 4 trials, at least one report each
+    rows = ResultsStore(outcome.results_dir).table().to_pylist()
+    assert {r["config.organs"] for r in rows} == {"cadence", "decoder"}
+    assert all(r["checkpoint"] and os.path.isdir(r["checkpoint"]) for r in rows if r["status"] in ("done", "stopped"))
+    assert all(r["peak_memory_mb"] > 0 for r in rows)
+    assert {r["status"] for r in rows} <= {"running", "done", "stopped"}
+    assert outcome.best is not None and outcome.best["status"] in ("done", "stopped", "running")
+    # a transplant checkpoint holds only the trained organs
+    cadence = [r for r in rows if r["config.organs"] == "cadence" and r["checkpoint"]][0]
+    assert sorted(os.listdir(os.path.join(cadence["checkpoint"], "transplant"))) == ["organs.safetensors", "symbols.json", "transplant.json"]
+    with pytest.raises(SweepError, match="already holds a sweep"):
+        run_sweep(parse_sweep(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps")))
+
+
+def test_optuna_searcher_runs_and_cli_reports_the_best(tiny_recipient, corpora, tmp_path, capsys):
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", searcher="optuna", num_samples=2, scheduler={"type": "none"})
+    data["search"] |= {"organs": ["cadence"], "lr": {"loguniform": [1e-5, 1e-3]}, "steps": 2}
+    path = tmp_path / "optuna.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["sweep", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "best trial:" in out and "results (2 rows, Parquet)" in out
+
+
+def test_sweep_refuses_bad_input_before_starting_ray(tiny_recipient, corpora, tmp_path, capsys):
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", recipient=str(tmp_path / "nowhere"))
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["sweep", str(path)]) == 2
+    assert "no config.json" in capsys.readouterr().err
+    assert not ray.is_initialized() and not (tmp_path / "sweeps").exists()
+    assert main(["sweep", "--resume", str(tmp_path)]) == 2
+    assert "not a voxgraft sweep directory" in capsys.readouterr().err
+
+
+def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(tiny_recipient, corpora, tmp_path):
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", scheduler={"type": "none"})
+    data["search"] |= {"organs": ["decoder"], "lr": [1e-4, 3e-4, 1e-3], "steps": 8, "eval_every": 2}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data))
+    store = ResultsStore(tmp_path / "sweeps" / "tiny" / "results")
+    driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and (not store.root.exists() or store.table().num_rows < 2):
+        time.sleep(0.5)
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started
+    driver.wait()
+    before = {(r["trial_id"], r["step"]) for r in store.table().to_pylist()}
+    assert 2 <= len(before) < 12, "kill the driver mid-sweep"
+
+    outcome = resume_sweep(tmp_path / "sweeps" / "tiny")
+    rows = store.table().to_pylist()
+    keys = [(r["trial_id"], r["step"]) for r in rows]
+    assert len(keys) == len(set(keys))  # nothing duplicated
+    assert before <= set(keys)  # nothing lost
+    assert sorted(keys) == sorted((t, s) for t in {k[0] for k in keys} for s in (2, 4, 6, 8))  # every report of 3 trials
+    assert len({k[0] for k in keys}) == 3
+    assert all(r["status"] == "done" for r in rows if r["step"] == 8)
+    assert outcome.rows == 12

@@ -1,0 +1,120 @@
+"""The results store: every report of every trial, as a Parquet dataset.
+
+One row per (trial, step), one small Parquet file per row, named by that key: writing a row
+again (a resumed trial re-reporting a step, a status update) atomically replaces its file, so
+a resumed sweep neither loses nor duplicates a row. pandas, polars, duckdb and
+pyarrow.dataset read the directory directly.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from voxgraft.atomic import atomic_file
+
+CONFIG_COLUMNS = {
+    "config.organs": pa.string(),
+    "config.lr": pa.float64(),
+    "config.alignment": pa.string(),
+    "config.batch_size": pa.int64(),
+    "config.steps": pa.int64(),
+    "config.eval_every": pa.int64(),
+    "config.vae_latent": pa.int64(),
+}
+METRIC_COLUMNS = (
+    "heldout_loss",
+    "heldout_mel_l1",
+    "heldout_duration_mae",
+    "train_duration",
+    "train_kl",
+    "train_mel",
+    "train_adversarial",
+    "train_feature_matching",
+    "train_discriminator",
+    "train_total",
+    "train_grad_norm",
+    "peak_memory_mb",
+    "steps_per_s",
+)
+SCHEMA = pa.schema(
+    [
+        ("sweep", pa.string()),
+        ("trial_id", pa.string()),
+        ("step", pa.int64()),
+        ("report", pa.int64()),  # Tune's training_iteration
+        ("wall_time_s", pa.float64()),  # since the trial started
+        ("timestamp", pa.float64()),  # unix time of the report
+        *CONFIG_COLUMNS.items(),
+        *[(m, pa.float64()) for m in METRIC_COLUMNS],
+        ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error
+        ("message", pa.string()),
+        ("checkpoint", pa.string()),
+    ]
+)
+
+
+def _flatten_config(config: dict) -> dict:
+    row = {}
+    for key in CONFIG_COLUMNS:
+        value = config.get(key.removeprefix("config."))
+        row[key] = value
+    return row
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if not math.isinf(value) else None
+
+
+def report_row(sweep: str, trial_id: str, result: dict, checkpoint: str | None = None) -> dict:
+    """One store row from a Tune result dict."""
+    row = {
+        "sweep": sweep,
+        "trial_id": trial_id,
+        "step": int(result.get("step", result.get("training_iteration", 0))),
+        "report": int(result.get("training_iteration", 0)),
+        "wall_time_s": _number(result.get("time_total_s")),
+        "timestamp": _number(result.get("timestamp")),
+        **_flatten_config(result.get("config", {})),
+        **{m: _number(result.get(m)) for m in METRIC_COLUMNS},
+        "status": result.get("status", "running"),
+        "message": result.get("message"),
+        "checkpoint": checkpoint,
+    }
+    return row
+
+
+class ResultsStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _path(self, trial_id: str, step: int) -> Path:
+        return self.root / f"{trial_id}-{step:09d}.parquet"
+
+    def write(self, row: dict) -> Path:
+        """Insert or replace the row with this (trial_id, step), atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self._path(row["trial_id"], row["step"])
+        table = pa.Table.from_pylist([row], schema=SCHEMA)
+        with atomic_file(path) as tmp:
+            pq.write_table(table, str(tmp))
+        return path
+
+    def read_row(self, trial_id: str, step: int) -> dict | None:
+        path = self._path(trial_id, step)
+        return pq.read_table(str(path), schema=SCHEMA).to_pylist()[0] if path.exists() else None
+
+    def dataset(self) -> ds.Dataset:
+        return ds.dataset(str(self.root), schema=SCHEMA, format="parquet", exclude_invalid_files=True)
+
+    def table(self) -> pa.Table:
+        if not self.root.exists():
+            return SCHEMA.empty_table()
+        return self.dataset().to_table().sort_by([("trial_id", "ascending"), ("step", "ascending")])

@@ -1,0 +1,211 @@
+"""The sweep file: what to transplant from where, what to search over, how, and where results go.
+
+Validated by pydantic with unknown keys forbidden, so a typo is an error naming the field, not
+a silently ignored setting. `load_sweep` turns every validation error into one line per field.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from voxgraft.models.alignment import STRATEGIES
+from voxgraft.models.organs import ORGAN_MODULES, PRESETS
+
+ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(PRESETS)
+FIXED_KEYS = ("segment_frames", "grad_clip_norm", "lr_decay", "seed")
+METRICS = ("heldout_duration_mae", "heldout_mel_l1", "heldout_loss")
+
+
+class SweepFileError(ValueError):
+    pass
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_organ_set(value: str) -> str:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise ValueError("an organ set names at least one organ")
+    unknown = [n for n in names if n not in ORGAN_NAMES]
+    if unknown:
+        raise ValueError(f"unknown organ {unknown[0]!r}; allowed: {', '.join(ORGAN_NAMES)}")
+    return ",".join(names)
+
+
+class EverySubset(Strict):
+    every_subset_of: list[str] = Field(min_length=1)
+
+    @field_validator("every_subset_of")
+    @classmethod
+    def _organs(cls, v: list[str]) -> list[str]:
+        return [_check_organ_set(n) for n in v]
+
+    def options(self) -> list[str]:
+        items = self.every_subset_of
+        return [",".join(c) for k in range(1, len(items) + 1) for c in itertools.combinations(items, k)]
+
+
+class LogUniform(Strict):
+    loguniform: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogUniform:
+        low, high = self.loguniform
+        if not low < high:
+            raise ValueError(f"loguniform needs low < high, got [{low}, {high}]")
+        return self
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+class Search(Strict):
+    organs: Annotated[list[str], Field(min_length=1)] | EverySubset
+    lr: Annotated[list[PositiveFloat], Field(min_length=1)] | LogUniform
+    alignment: Annotated[list[Literal["forced", "learned"]], Field(min_length=1)] = ["forced"]
+    vae_latent: Annotated[list[PositiveInt], Field(min_length=1)] | None = None  # for the style VAE, once it exists
+    batch_size: PositiveInt = 8
+    steps: PositiveInt = 200
+    eval_every: PositiveInt = 50
+    fixed: dict[str, float | int] = {}
+
+    @field_validator("organs")
+    @classmethod
+    def _organ_sets(cls, v):
+        return [_check_organ_set(n) for n in v] if isinstance(v, list) else v
+
+    @field_validator("fixed")
+    @classmethod
+    def _fixed_keys(cls, v: dict) -> dict:
+        unknown = [k for k in v if k not in FIXED_KEYS]
+        if unknown:
+            raise ValueError(f"unknown fixed setting {unknown[0]!r}; allowed: {', '.join(FIXED_KEYS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _eval_within_steps(self) -> Search:
+        if self.eval_every > self.steps:
+            raise ValueError(f"eval_every ({self.eval_every}) is more than steps ({self.steps}): no evaluation would run")
+        return self
+
+    def organ_options(self) -> list[str]:
+        return self.organs.options() if isinstance(self.organs, EverySubset) else list(self.organs)
+
+
+class Asha(Strict):
+    type: Literal["asha"]
+    grace_period: PositiveInt = 1
+    reduction_factor: Annotated[float, Field(gt=1)] = 2.0
+
+
+class NoScheduler(Strict):
+    type: Literal["none"]
+
+
+class Objective(Strict):
+    metric: Literal[METRICS]  # type: ignore[valid-type]
+    mode: Literal["min", "max"] = "min"
+
+
+class Resources(Strict):
+    cpu: Annotated[float, Field(gt=0)] = 1.0
+    gpu: Annotated[float, Field(ge=0)] = 0.0
+
+
+class EvalSet(Strict):
+    heldout: PositiveInt = 4  # the donor's last N utterances
+
+
+class Sweep(Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    recipient: str
+    donor: str
+    eval: EvalSet = EvalSet()
+    search: Search
+    searcher: Literal["grid", "random", "optuna", "optuna-multi"] = "grid"
+    scheduler: Annotated[Asha | NoScheduler, Field(discriminator="type")] = NoScheduler(type="none")
+    num_samples: PositiveInt = 1
+    seed: int = 0
+    objectives: Annotated[list[Objective], Field(min_length=1)] = [Objective(metric="heldout_loss")]
+    resources: Resources = Resources()
+    memory_budget_gb: PositiveFloat = 24.0
+    keep_checkpoints: PositiveInt = 2
+    max_failures: Annotated[int, Field(ge=0)] = 1
+    storage: str = "sweeps"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sweep:
+        if self.searcher == "grid" and isinstance(self.search.lr, LogUniform):
+            raise ValueError("search.lr: a grid needs a list of learning rates, not a loguniform range")
+        if self.searcher == "optuna-multi" and len(self.objectives) < 2:
+            raise ValueError("objectives: optuna-multi needs at least two objectives")
+        if self.searcher != "optuna-multi" and len(self.objectives) > 1:
+            raise ValueError(f"objectives: searcher {self.searcher!r} optimizes one objective; use optuna-multi for several")
+        if isinstance(self.scheduler, Asha) and len(self.objectives) > 1:
+            raise ValueError("scheduler: ASHA stops trials on one metric; it cannot be combined with several objectives")
+        return self
+
+    @property
+    def objective(self) -> Objective:
+        return self.objectives[0]
+
+
+def _field_path(loc: tuple) -> str:
+    """pydantic's location without the union-member names it inserts."""
+    members = ("list", "EverySubset", "LogUniform", "asha", "none")
+    parts = [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in members))]
+    return ".".join(parts)
+
+
+def _one_line_per_field(errors: list[dict]) -> list[tuple[str, str]]:
+    """A union reports one error per member; keep the most specific: the deepest field, and at
+    one field a value error over a 'should be a list/dict' type mismatch."""
+    found = [(_field_path(e["loc"]), e["type"], e["msg"].removeprefix("Value error, ")) for e in errors]
+    paths = {p for p, _, _ in found}
+    chosen: dict[str, tuple[str, str]] = {}
+    for path, kind, message in found:
+        if any(other != path and other.startswith(path + ".") for other in paths if path):
+            continue  # a deeper error says more
+        if kind == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        if path not in chosen or (chosen[path][0].endswith("_type") and not kind.endswith("_type")):
+            chosen[path] = (kind, message)
+    return [(path, message) for path, (_, message) in chosen.items()]
+
+
+def parse_sweep(data: object, source: str = "sweep file") -> Sweep:
+    if not isinstance(data, dict):
+        raise SweepFileError(f"{source}: expected a mapping of settings at the top level")
+    try:
+        return Sweep.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {path}: {message}" if path else f"{source}: {message}" for path, message in _one_line_per_field(exc.errors())]
+        raise SweepFileError("\n".join(lines)) from None
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SweepFileError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise SweepFileError(f"{path}:{where}: not valid YAML") from None
+    return parse_sweep(data, str(path))
+
+
+BUILTIN_DIR = Path(__file__).parent
+
+
+def builtin_sweeps() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(BUILTIN_DIR.glob("*.yaml"))}

@@ -1,0 +1,148 @@
+"""`voxgraft sweep`: prepare the donor once, run (or resume) the Tune experiment, say where the
+results and the best checkpoint are."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from voxgraft.analysis.store import ResultsStore
+from voxgraft.analysis.tune_callback import ResultsStoreCallback
+from voxgraft.data.training_set import open_training_set
+from voxgraft.models.checkpoints import load_recipient
+from voxgraft.search_spaces.schema import Sweep, parse_sweep
+from voxgraft.search_spaces.tuner import param_space, tune_config
+from voxgraft.trainables.transplant import TrialContext, recipient_symbols, transplant_trial
+
+SPEC_FILE = "voxgraft_sweep.json"
+
+
+class SweepError(ValueError):
+    pass
+
+
+@dataclass
+class SweepOutcome:
+    experiment_dir: str
+    results_dir: Path
+    rows: int
+    best: dict | None
+    results: object = None  # Ray Tune's ResultGrid
+
+
+def is_uri(storage: str) -> bool:
+    return "://" in storage
+
+
+def experiment_dir(sweep: Sweep) -> str:
+    root = sweep.storage if is_uri(sweep.storage) else str(Path(sweep.storage).resolve())
+    return f"{root.rstrip('/')}/{sweep.name}"
+
+
+def results_dir(sweep: Sweep) -> Path:
+    """The store lives beside the experiment for local storage; for cloud storage, on the
+    driver under ./sweeps (copy it up with the tool of your cloud)."""
+    if is_uri(sweep.storage):
+        return Path("sweeps").resolve() / sweep.name / "results"
+    return Path(experiment_dir(sweep)) / "results"
+
+
+def prepare(sweep: Sweep) -> TrialContext:
+    """Check the recipient and prepare the donor's features once, before any trial."""
+    recipient = Path(sweep.recipient)
+    load_recipient(recipient)  # fails here, clearly, rather than in every trial
+    symbols = recipient_symbols(recipient)
+    for alignment in sweep.search.alignment:
+        open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
+    return TrialContext(str(recipient.resolve()), str(Path(sweep.donor).resolve()), sweep.eval.heldout, sweep.memory_budget_gb)
+
+
+def _trainable(sweep: Sweep, context: TrialContext):
+    from ray import tune
+
+    resources = {"cpu": sweep.resources.cpu, "gpu": sweep.resources.gpu}
+    return tune.with_resources(tune.with_parameters(transplant_trial, context=context), resources)
+
+
+def _callbacks(sweep: Sweep, wandb: bool) -> list:
+    callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name)]
+    if wandb:
+        try:
+            from ray.air.integrations.wandb import WandbLoggerCallback
+        except ImportError:
+            raise SweepError("--wandb needs wandb: pip install 'voxgraft[wandb]'") from None
+        if not os.environ.get("WANDB_API_KEY") and not os.environ.get("WANDB_MODE"):
+            os.environ["WANDB_MODE"] = "offline"  # logs locally until the user configures W&B
+        callbacks.append(WandbLoggerCallback(project="voxgraft", group=sweep.name))
+    return callbacks
+
+
+def _init_ray(address: str | None) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+
+
+def best_row(sweep: Sweep, store: ResultsStore) -> dict | None:
+    rows = [r for r in store.table().to_pylist() if r["status"] not in ("rejected", "error")]
+    metric, mode = sweep.objective.metric, sweep.objective.mode
+    rows = [r for r in rows if r.get(metric) is not None]
+    if not rows:
+        return None
+    return (min if mode == "min" else max)(rows, key=lambda r: r[metric])
+
+
+def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> SweepOutcome:
+    from ray import tune
+
+    exp_dir = experiment_dir(sweep)
+    if not is_uri(exp_dir) and Path(exp_dir).exists() and any(Path(exp_dir).iterdir()):
+        raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+    context = prepare(sweep)
+    _init_ray(address)
+    run_config = tune.RunConfig(
+        name=sweep.name,
+        storage_path=exp_dir.rsplit("/", 1)[0],
+        checkpoint_config=tune.CheckpointConfig(
+            num_to_keep=sweep.keep_checkpoints,
+            checkpoint_score_attribute=sweep.objective.metric,
+            checkpoint_score_order=sweep.objective.mode,
+        ),
+        failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
+        callbacks=_callbacks(sweep, wandb),
+        verbose=1,
+    )
+    tuner = tune.Tuner(_trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep), run_config=run_config)
+    if not is_uri(exp_dir):
+        Path(exp_dir).mkdir(parents=True, exist_ok=True)
+        spec = {"sweep": sweep.model_dump(mode="json"), "context": asdict(context), "wandb": wandb}
+        (Path(exp_dir) / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+    grid = tuner.fit()
+    return _outcome(sweep, exp_dir, grid)
+
+
+def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutcome:
+    """Continue an interrupted sweep from its experiment directory (also after SIGKILL)."""
+    from ray import tune
+
+    directory = Path(directory).resolve()
+    try:
+        spec = json.loads((directory / SPEC_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        raise SweepError(f"{directory}: not a voxgraft sweep directory (no readable {SPEC_FILE})") from None
+    sweep = parse_sweep(spec["sweep"], str(directory / SPEC_FILE))
+    context = TrialContext(**spec["context"])
+    if not tune.Tuner.can_restore(str(directory)):
+        raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
+    _init_ray(address)
+    tuner = tune.Tuner.restore(str(directory), _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
+    grid = tuner.fit()
+    return _outcome(sweep, str(directory), grid)
+
+
+def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:
+    store = ResultsStore(results_dir(sweep))
+    return SweepOutcome(exp_dir, store.root, store.table().num_rows, best_row(sweep, store), grid)

@@ -1,0 +1,130 @@
+"""The Ray Tune trainable: one transplant trial.
+
+Per trial: load the recipient once, freeze all but the trial's organs, run planned steps on
+the donor (whose features the driver prepared before the sweep), and every `eval_every` steps
+evaluate, save an organ-delta checkpoint and report both to Tune. A trial resumed by Tune
+continues from its last checkpoint. A loss that turns non-finite ends the trial as `rejected`
+(a finding about the transplant, not a crash).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+from ray import tune
+from safetensors.torch import load_file
+
+from voxgraft.data.symbols import SymbolTable
+from voxgraft.data.training_set import open_training_set
+from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save_transplant
+from voxgraft.models.discriminator import DiscriminatorConfig
+from voxgraft.models.organs import FreezePlan, apply_freeze_plan
+from voxgraft.search_spaces.schema import METRICS
+from voxgraft.trainables.plan import plan_step
+from voxgraft.trainables.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
+from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
+from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_metrics
+
+TRAINER_STATE = "trainer.pt"
+TRANSPLANT_SUBDIR = "transplant"
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """What every trial of a sweep shares (sent to the workers once, via tune.with_parameters)."""
+
+    recipient: str
+    donor: str
+    heldout: int
+    memory_budget_gb: float
+
+
+def recipient_symbols(recipient: Path) -> SymbolTable:
+    directory = recipient if recipient.is_dir() else recipient.parent
+    return SymbolTable.load(directory)
+
+
+def _discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, dict | None]:
+    """The recipient's own pretraining discriminator when it left one (a warm adversary), else a
+    fresh one of the default size."""
+    if recipient.is_dir() and (recipient / STATE_FILE).exists():
+        record = json.loads((recipient / RECORD_FILE).read_text()) if (recipient / RECORD_FILE).exists() else {}
+        state = torch.load(recipient / STATE_FILE, weights_only=True)
+        return DISCRIMINATORS.get(record.get("config", "base")), state.get("discriminator")
+    return None, None
+
+
+def transplant_trial(config: dict, context: TrialContext) -> None:
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    recipient_path = Path(context.recipient)
+    recipient = load_recipient(recipient_path)
+    symbols = recipient_symbols(recipient_path)
+    data = open_training_set(context.donor, config["alignment"], symbols=symbols, heldout=context.heldout)
+    model = recipient.model.to(device)
+    freeze = FreezePlan.for_model(config["organs"], model)
+    params = apply_freeze_plan(model, freeze)
+    plan = plan_step(freeze.trainable, config["alignment"])
+    train_config = TrainConfig(learning_rate=config["lr"], batch_size=config["batch_size"], **config.get("fixed", {}))
+    train_config = replace(train_config, seed=int(train_config.seed))
+    disc_config, disc_state = _discriminator_config(recipient_path)
+    trainer = Trainer(model, plan, params, train_config, disc_config)
+    if trainer.discriminator is not None and disc_state is not None:
+        trainer.discriminator.load_state_dict(disc_state)
+
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as ckpt:
+            model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
+            trainer.load_state_dict(torch.load(Path(ckpt) / TRAINER_STATE, weights_only=True))
+
+    heldout = move_batch(data.heldout_batch(), device)
+    budget_mb = context.memory_budget_gb * 1024
+    steps, eval_every = config["steps"], config["eval_every"]
+    sums: dict[str, float] = {}
+    count, started = 0, time.perf_counter()
+    while trainer.step_count < steps:
+        for batch in data.loader(train_config.batch_size, train_config.seed, trainer.epoch):
+            losses = trainer.step(batch)
+            bad = [k for k, v in losses.items() if not math.isfinite(v)]
+            if bad:
+                tune.report({
+                    **{metric: float("nan") for metric in METRICS},  # searchers need the objective in every report
+                    "step": trainer.step_count,
+                    "status": "rejected",
+                    "message": f"non-finite {', '.join(bad)} at step {trainer.step_count}",
+                    "peak_memory_mb": peak_memory_mb(device),
+                })
+                return
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+            count += 1
+            if trainer.step_count % eval_every == 0 or trainer.step_count >= steps:
+                metrics = transplant_metrics(model, heldout, plan, symbols.blank_id, train_config.segment_frames)
+                metrics.update({f"train_{k}": v / count for k, v in sums.items()})
+                metrics.update(
+                    step=trainer.step_count,
+                    status="running",
+                    peak_memory_mb=peak_memory_mb(device),
+                    steps_per_s=count / (time.perf_counter() - started),
+                )
+                over_budget = metrics["peak_memory_mb"] > budget_mb
+                if over_budget:
+                    metrics["status"] = "error"
+                    metrics["message"] = f"peak memory {metrics['peak_memory_mb']:.0f} MB exceeds the budget of {budget_mb:.0f} MB"
+                with tempfile.TemporaryDirectory() as tmp:
+                    save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, model, freeze, recipient.sha256, symbols)
+                    torch.save(trainer.state_dict(), Path(tmp) / TRAINER_STATE)
+                    tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
+                if over_budget:
+                    return
+                sums, count, started = {}, 0, time.perf_counter()
+            if trainer.step_count >= steps:
+                break
+        else:
+            trainer.end_epoch()
