@@ -33,7 +33,7 @@ def test_unknown_command_exits_2(capsys):
 
 def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
     out = tmp_path / "demo"
-    quick = ["--count", "3", "--pretrain-steps", "2", "--duration-steps", "2"]
+    quick = ["--count", "3", "--pretrain-steps", "2", "--duration-steps", "2", "--skip-sweep"]  # tests/test_sweep.py runs sweeps
     assert main(["demo", "--out", str(out), *quick]) == 0
     first = capsys.readouterr().out
     for preset in ("recipient", "cadence_donor", "timbre_donor", "man", "woman", "man_whisper", "woman_whisper"):

@@ -105,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _fail("--count must be at least 2, --pretrain-steps at least 1, --duration-steps at least 0")
     run_demo(
         Path(args.out), count=args.count, seed=args.seed, console=console, progress_factory=_progress,
-        pretrain_steps=args.pretrain_steps, duration_steps=args.duration_steps,
+        pretrain_steps=args.pretrain_steps, duration_steps=args.duration_steps, sweep=not args.skip_sweep,
     )
     return 0
 
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="the main job on the embedded default: demo corpora, their features, a pretrained tiny recipient",
+        help="the main job on the embedded default: demo corpora, a pretrained tiny recipient, the smoke sweep",
         formatter_class=_Formatter,
         epilog="example:\n  voxgraft demo --out demo_out",
     )
@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--pretrain-steps", type=int, default=300, help="joint training steps of the tiny recipient")
     demo.add_argument("--duration-steps", type=int, default=300, help="duration-predictor-only steps after them")
+    demo.add_argument("--skip-sweep", action="store_true", help="stop before the smoke sweep")
     demo.set_defaults(func=cmd_demo)
 
     cli_model.register(sub)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from voxgraft.analysis.store import ResultsStore
 from voxgraft.data.check import load_corpus
 from voxgraft.data.feature_cache import prepare_features
 from voxgraft.data.measure import median_f0, phoneme_count, speaking_rate
@@ -25,6 +26,7 @@ from voxgraft.data.phonemizer import phonemize
 from voxgraft.data.synth import VOICE_FILENAME, synthesize_corpus
 from voxgraft.data.voices import DEMO_PRESETS, PRESETS
 from voxgraft.speak import speak
+from voxgraft.sweep import SPEC_FILE
 from voxgraft.trainables.pretrain import RECORD_FILE, PretrainSettings, pretrain
 
 ARITHMETIC_PRESETS = tuple(p for p in PRESETS if p not in DEMO_PRESETS)
@@ -58,6 +60,7 @@ def run_demo(
     progress_factory: Callable[[], Progress],
     pretrain_steps: int = PretrainSettings.steps,
     duration_steps: int = PretrainSettings.duration_steps,
+    sweep: bool = True,
 ) -> None:
     corpora = out / "corpora"
     table = Table(title=f"demo corpora in {corpora}")
@@ -99,6 +102,65 @@ def run_demo(
     utterance = load_corpus(corpora / "recipient").utterances[-1]  # held out in pretraining
     seconds = speak(out / "models" / "recipient", utterance.text, sample)
     console.print(f"the recipient says {utterance.text!r} in {sample} ({seconds:.2f} s)", highlight=False)
+    if sweep:
+        run_smoke_sweep(out, heldout=settings.heldout, console=console)
+
+
+def run_smoke_sweep(out: Path, heldout: int, console: Console) -> None:
+    """The built-in smoke sweep on the demo's tiny recipient and cadence donor: run it, resume it
+    if an earlier demo was interrupted, or show the finished one."""
+    from voxgraft.search_spaces.schema import EvalSet, builtin_sweeps, load_sweep
+    from voxgraft.sweep import best_row, experiment_dir, resume_sweep, run_sweep
+
+    sweep = load_sweep(builtin_sweeps()["smoke"]).model_copy(
+        update={
+            "recipient": str(out / "models" / "recipient"),
+            "donor": str(out / "corpora" / "cadence_donor"),
+            "storage": str(out / "sweeps"),
+            "eval": EvalSet(heldout=heldout),
+        }
+    )
+    exp_dir = Path(experiment_dir(sweep))
+    store = ResultsStore(exp_dir / "results")
+    if _finished(store):
+        status, best = "cached", best_row(sweep, store)
+    else:
+        console.print(f"running the smoke sweep ({exp_dir}); Ray's progress table follows", highlight=False)
+        outcome = resume_sweep(exp_dir) if (exp_dir / SPEC_FILE).exists() else run_sweep(sweep)
+        status, best = "new", outcome.best
+    rows = store.table().to_pylist()
+    table = Table(title=f"smoke sweep ({status}): {len({r['trial_id'] for r in rows})} trials, results in {store.root}")
+    for col in ("organs", "lr", "alignment", "steps", "status", sweep.objective.metric, "heldout_mel_l1"):
+        table.add_column(col)
+    for trial in sorted({r["trial_id"] for r in rows}):
+        last = max((r for r in rows if r["trial_id"] == trial), key=lambda r: r["step"])
+        table.add_row(
+            last["config.organs"], f"{last['config.lr']:.0e}", last["config.alignment"], str(last["step"]), last["status"],
+            _fmt(last[sweep.objective.metric]), _fmt(last["heldout_mel_l1"]),
+        )
+    console.print(table)
+    if best:
+        console.print(
+            f"best transplant ({sweep.objective.metric} {best[sweep.objective.metric]:.3f}): organs {best['config.organs']}, "
+            f"lr {best['config.lr']:.0e}, {best['config.alignment']} alignment; checkpoint {best['checkpoint']}",
+            highlight=False,
+        )
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _finished(store: ResultsStore) -> bool:
+    """Every trial's last row has a final status."""
+    rows = store.table().to_pylist()
+    if not rows:
+        return False
+    last = {}
+    for r in rows:
+        if r["trial_id"] not in last or r["step"] > last[r["trial_id"]]["step"]:
+            last[r["trial_id"]] = r
+    return all(r["status"] != "running" for r in last.values())
 
 
 def ensure_recipient(
