@@ -110,3 +110,16 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(tiny_recipient,
     assert len({k[0] for k in keys}) == 3
     assert all(r["status"] == "done" for r in rows if r["step"] == 8)
     assert outcome.rows == 12
+
+
+def test_a_trial_over_its_memory_budget_halves_its_micro_batch_then_fails_clearly(tiny_recipient, corpora, tmp_path):
+    """On CPU the measure is peak RSS, which only grows, so halving cannot help: the trial tries
+    4, 2, 1 and ends with an error that says so (on a GPU, halving resets the peak and continues)."""
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", memory_budget_gb=0.01, scheduler={"type": "none"})
+    data["search"] |= {"organs": ["cadence"], "lr": [1e-4]}
+    outcome = run_sweep(parse_sweep(data))
+    rows = ResultsStore(outcome.results_dir).table().to_pylist()
+    row = rows[-1]  # the first steps decide; an evaluation may report in between
+    assert row["status"] == "error" and row["micro_batch"] == 1 and row["step"] == 3
+    assert "even at micro-batch 1" in row["message"] and "tried micro-batches 4, 2, 1" in row["message"]
+    assert outcome.best is None

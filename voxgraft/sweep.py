@@ -59,6 +59,29 @@ def prepare(sweep: Sweep) -> TrialContext:
     return TrialContext(str(recipient.resolve()), str(Path(sweep.donor).resolve()), sweep.eval.heldout, sweep.memory_budget_gb)
 
 
+def _write_text(location: str, text: str) -> None:
+    """A small file beside the experiment, locally or in cloud storage (through pyarrow's filesystems)."""
+    if not is_uri(location):
+        Path(location).parent.mkdir(parents=True, exist_ok=True)
+        Path(location).write_text(text)
+        return
+    import pyarrow.fs
+
+    fs, path = pyarrow.fs.FileSystem.from_uri(location)
+    with fs.open_output_stream(path) as out:
+        out.write(text.encode())
+
+
+def _read_text(location: str) -> str:
+    if not is_uri(location):
+        return Path(location).read_text()
+    import pyarrow.fs
+
+    fs, path = pyarrow.fs.FileSystem.from_uri(location)
+    with fs.open_input_stream(path) as stream:
+        return stream.read().decode()
+
+
 def _trainable(sweep: Sweep, context: TrialContext):
     from ray import tune
 
@@ -87,7 +110,9 @@ def _init_ray(address: str | None) -> None:
 
 
 def best_row(sweep: Sweep, store: ResultsStore) -> dict | None:
-    rows = [r for r in store.table().to_pylist() if r["status"] not in ("rejected", "error")]
+    rows = store.table().to_pylist()
+    failed = {r["trial_id"] for r in rows if r["status"] in ("rejected", "error")}  # its earlier rows too
+    rows = [r for r in rows if r["trial_id"] not in failed]
     metric, mode = sweep.objective.metric, sweep.objective.mode
     rows = [r for r in rows if r.get(metric) is not None]
     if not rows:
@@ -116,10 +141,8 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         verbose=1,
     )
     tuner = tune.Tuner(_trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep), run_config=run_config)
-    if not is_uri(exp_dir):
-        Path(exp_dir).mkdir(parents=True, exist_ok=True)
-        spec = {"sweep": sweep.model_dump(mode="json"), "context": asdict(context), "wandb": wandb}
-        (Path(exp_dir) / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+    spec = {"sweep": sweep.model_dump(mode="json"), "context": asdict(context), "wandb": wandb}
+    _write_text(f"{exp_dir}/{SPEC_FILE}", json.dumps(spec, indent=2) + "\n")
     grid = tuner.fit()
     return _outcome(sweep, exp_dir, grid)
 
@@ -128,19 +151,19 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
     """Continue an interrupted sweep from its experiment directory (also after SIGKILL)."""
     from ray import tune
 
-    directory = Path(directory).resolve()
+    directory = str(directory) if is_uri(str(directory)) else str(Path(directory).resolve())
     try:
-        spec = json.loads((directory / SPEC_FILE).read_text())
+        spec = json.loads(_read_text(f"{directory}/{SPEC_FILE}"))
     except (OSError, json.JSONDecodeError):
         raise SweepError(f"{directory}: not a voxgraft sweep directory (no readable {SPEC_FILE})") from None
-    sweep = parse_sweep(spec["sweep"], str(directory / SPEC_FILE))
+    sweep = parse_sweep(spec["sweep"], f"{directory}/{SPEC_FILE}")
     context = TrialContext(**spec["context"])
-    if not tune.Tuner.can_restore(str(directory)):
+    if not tune.Tuner.can_restore(directory):
         raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
     _init_ray(address)
-    tuner = tune.Tuner.restore(str(directory), _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
+    tuner = tune.Tuner.restore(directory, _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
     grid = tuner.fit()
-    return _outcome(sweep, str(directory), grid)
+    return _outcome(sweep, directory, grid)
 
 
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:

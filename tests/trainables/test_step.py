@@ -63,8 +63,9 @@ def test_cache_is_filled_once_and_changes_nothing(tiny_model, batch):
     assert all(torch.equal(a, b) for a, b in zip(first, second))
 
 
+@pytest.mark.parametrize("micro_batches", [1, 2], ids=["whole-batch", "accumulated"])
 @pytest.mark.parametrize("organs", ["cadence", "timbre"])
-def test_training_changes_trained_organs_and_no_frozen_tensor(tiny_model, training_set, organs):
+def test_training_changes_trained_organs_and_no_frozen_tensor(tiny_model, training_set, organs, micro_batches):
     freeze = FreezePlan.for_model(organs, tiny_model)
     params = apply_freeze_plan(tiny_model, freeze)
     before = {k: v.clone() for k, v in tiny_model.state_dict().items()}
@@ -72,6 +73,7 @@ def test_training_changes_trained_organs_and_no_frozen_tensor(tiny_model, traini
         tiny_model, plan_step(freeze.trainable, "forced"), params, TrainConfig(batch_size=4, segment_frames=SEGMENT),
         DiscriminatorConfig(channel_divisor=8),
     )
+    trainer.micro_batches = micro_batches
     for batch in list(training_set.loader(4, seed=0))[:2]:
         report = trainer.step(batch)
     prefixes = tuple(ORGAN_MODULES[o] + "." for o in freeze.trainable)

@@ -51,6 +51,7 @@ SCHEMA = pa.schema(
         ("timestamp", pa.float64()),  # unix time of the report
         *CONFIG_COLUMNS.items(),
         *[(m, pa.float64()) for m in METRIC_COLUMNS],
+        ("micro_batch", pa.int64()),  # < config.batch_size: halved to fit the memory budget
         ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error
         ("message", pa.string()),
         ("checkpoint", pa.string()),
@@ -84,6 +85,7 @@ def report_row(sweep: str, trial_id: str, result: dict, checkpoint: str | None =
         "timestamp": _number(result.get("timestamp")),
         **_flatten_config(result.get("config", {})),
         **{m: _number(result.get(m)) for m in METRIC_COLUMNS},
+        "micro_batch": None if result.get("micro_batch") is None else int(result["micro_batch"]),
         "status": result.get("status", "running"),
         "message": result.get("message"),
         "checkpoint": checkpoint,

@@ -39,9 +39,9 @@ from voxgraft.models.training_forward import (
 from voxgraft.trainables.plan import CACHED, DATA, GRAD, SKIPPED, StepPlan
 
 
-def _pad_stack(tensors: list[torch.Tensor], dim: int) -> torch.Tensor:
-    """Stack per-utterance tensors, zero-padding dimension `dim` to the longest."""
-    longest = max(t.shape[dim] for t in tensors)
+def _pad_stack(tensors: list[torch.Tensor], dim: int, length: int) -> torch.Tensor:
+    """Stack per-utterance tensors, zero-padding dimension `dim` to `length` (the batch's)."""
+    longest = length
     padded = []
     for t in tensors:
         pad = [0, 0] * (t.dim() - dim - 1) + [0, longest - t.shape[dim]]
@@ -74,7 +74,8 @@ class StepCache:
                     out.prior_log_std[row, :n].clone(),
                 )
         hidden, means, log_std = zip(*(self.text[u] for u in batch.utterance_ids))
-        return TextOutputs(_pad_stack(list(hidden), 1), _pad_stack(list(means), 0), _pad_stack(list(log_std), 0))
+        length = batch.token_ids.shape[1]
+        return TextOutputs(_pad_stack(list(hidden), 1, length), _pad_stack(list(means), 0, length), _pad_stack(list(log_std), 0, length))
 
     def store_durations(self, batch: Batch, durations: torch.Tensor) -> None:
         for i, u in enumerate(batch.utterance_ids):
@@ -84,7 +85,7 @@ class StepCache:
         return all(u in self.durations for u in batch.utterance_ids)
 
     def path(self, batch: Batch) -> torch.Tensor:
-        durations = _pad_stack([self.durations[u] for u in batch.utterance_ids], 0)
+        durations = _pad_stack([self.durations[u] for u in batch.utterance_ids], 0, batch.token_ids.shape[1])
         return durations_to_path(durations, batch.spec.shape[-1])
 
 

@@ -34,6 +34,19 @@ class TrainConfig:
         return asdict(self)
 
 
+def slice_batch(batch: Batch, rows: list[int]) -> Batch:
+    """The batch's rows `rows` (padding kept: the masks make it harmless)."""
+    fields = {}
+    for key, value in vars(batch).items():
+        if isinstance(value, torch.Tensor):
+            fields[key] = value[rows]
+        elif isinstance(value, list):
+            fields[key] = [value[i] for i in rows]
+        else:
+            fields[key] = value
+    return Batch(**fields)
+
+
 def move_batch(batch: Batch, device: torch.device) -> Batch:
     fields = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(batch).items()}
     return Batch(**fields)
@@ -62,6 +75,7 @@ class Trainer:
             self.d_scheduler = torch.optim.lr_scheduler.ExponentialLR(self.d_optimizer, config.lr_decay)
         self.step_count = 0
         self.epoch = 0
+        self.micro_batches = 1  # > 1: each batch in slices, gradients accumulated (memory budget)
 
     def _autocast(self):
         if self.device.type == "cuda":
@@ -72,6 +86,8 @@ class Trainer:
         """One optimizer step on `batch`; returns the losses (unweighted) and gradient norm."""
         batch = move_batch(batch, self.device)
         seed = self.config.seed * 1_000_003 + self.step_count
+        if self.micro_batches > 1:
+            return self._accumulated_step(batch, seed)
         report: dict[str, float] = {}
         with self._autocast():
             result = generator_forward(
@@ -80,9 +96,7 @@ class Trainer:
         losses = dict(result.losses)
         if self.discriminator is not None:
             with self._autocast():
-                real = self.discriminator(result.wav_real)
-                fake = self.discriminator(result.wav_fake.detach())
-                d_loss = discriminator_loss([r for r, _ in real], [f for f, _ in fake])
+                d_loss = self._discriminator_loss(result)
             self.d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), self.config.grad_clip_norm)
@@ -93,11 +107,55 @@ class Trainer:
         total = weighted_total(losses)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        return self._finish_step(report, {k: float(v.detach()) for k, v in losses.items()}, float(total.detach()))
+
+    def _discriminator_loss(self, result) -> torch.Tensor:
+        real = self.discriminator(result.wav_real)
+        fake = self.discriminator(result.wav_fake.detach())
+        return discriminator_loss([r for r, _ in real], [f for f, _ in fake])
+
+    def _accumulated_step(self, batch: Batch, seed: int) -> dict[str, float]:
+        """The same step in `micro_batches` slices with gradients accumulated, for when a batch
+        does not fit in memory. The generator's adversarial loss then uses the discriminator as
+        it was before this step's update (both update together at the end)."""
+        size = len(batch.utterance_ids)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.discriminator is not None:
+            self.d_optimizer.zero_grad(set_to_none=True)
+        sums: dict[str, float] = {}
+        total_sum = 0.0
+        for i, rows in enumerate(torch.arange(size).chunk(self.micro_batches)):
+            share = len(rows) / size
+            part = slice_batch(batch, rows.tolist())
+            with self._autocast():
+                result = generator_forward(
+                    self.model, part, self.plan, seed * 64 + i, self.config.segment_frames, self.cache, self.speaker_id
+                )
+            losses = dict(result.losses)
+            if self.discriminator is not None:
+                with self._autocast():
+                    d_loss = self._discriminator_loss(result)
+                (d_loss * share).backward()
+                sums["discriminator"] = sums.get("discriminator", 0.0) + float(d_loss.detach()) * share
+                with self._autocast():
+                    losses.update(adversarial_losses(self.discriminator, result.wav_fake, result.wav_real))
+            total = weighted_total(losses)
+            (total * share).backward()
+            total_sum += float(total.detach()) * share
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * share
+        if self.discriminator is not None:
+            torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), self.config.grad_clip_norm)
+            self.d_optimizer.step()
+        report = {"discriminator": sums.pop("discriminator")} if "discriminator" in sums else {}
+        return self._finish_step(report, sums, total_sum)
+
+    def _finish_step(self, report: dict[str, float], losses: dict[str, float], total: float) -> dict[str, float]:
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, self.config.grad_clip_norm)
         self.optimizer.step()
         self.step_count += 1
-        report.update({name: float(value.detach()) for name, value in losses.items()})
-        report["total"] = float(total.detach())
+        report.update(losses)
+        report["total"] = total
         report["grad_norm"] = float(grad_norm)
         return report
 

@@ -4,7 +4,9 @@ Per trial: load the recipient once, freeze all but the trial's organs, run plann
 the donor (whose features the driver prepared before the sweep), and every `eval_every` steps
 evaluate, save an organ-delta checkpoint and report both to Tune. A trial resumed by Tune
 continues from its last checkpoint. A loss that turns non-finite ends the trial as `rejected`
-(a finding about the transplant, not a crash).
+(a finding about the transplant, not a crash). When the first steps exceed the sweep's memory
+budget, the trial halves its micro-batch (accumulating gradients, same effective batch) until
+it fits, and ends with a clear error if even micro-batch 1 does not.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
 from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_metrics
 
 TRAINER_STATE = "trainer.pt"
+FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory budget
 TRANSPLANT_SUBDIR = "transplant"
 
 
@@ -58,6 +61,10 @@ def _discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, 
         state = torch.load(recipient / STATE_FILE, weights_only=True)
         return DISCRIMINATORS.get(record.get("config", "base")), state.get("discriminator")
     return None, None
+
+
+def micro_batch_size(batch_size: int, micro_batches: int) -> int:
+    return -(-batch_size // micro_batches)
 
 
 def transplant_trial(config: dict, context: TrialContext) -> None:
@@ -88,9 +95,26 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
     steps, eval_every = config["steps"], config["eval_every"]
     sums: dict[str, float] = {}
     count, started = 0, time.perf_counter()
+    tried: list[int] = []
     while trainer.step_count < steps:
         for batch in data.loader(train_config.batch_size, train_config.seed, trainer.epoch):
             losses = trainer.step(batch)
+            if trainer.step_count <= FIT_CHECK_STEPS and peak_memory_mb(device) > budget_mb:
+                tried.append(micro_batch_size(train_config.batch_size, trainer.micro_batches))
+                if tried[-1] == 1:
+                    tune.report({
+                        **{metric: float("nan") for metric in METRICS},
+                        "step": trainer.step_count,
+                        "status": "error",
+                        "message": f"does not fit the memory budget of {budget_mb:.0f} MB even at micro-batch 1 "
+                        f"(peak {peak_memory_mb(device):.0f} MB; tried micro-batches {', '.join(map(str, tried))})",
+                        "peak_memory_mb": peak_memory_mb(device),
+                        "micro_batch": 1,
+                    })
+                    return
+                trainer.micro_batches *= 2  # same effective batch, half the activations at a time
+                if device.type == "cuda":
+                    torch.cuda.reset_peak_memory_stats(device)
             bad = [k for k, v in losses.items() if not math.isfinite(v)]
             if bad:
                 tune.report({
@@ -110,19 +134,14 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
                 metrics.update(
                     step=trainer.step_count,
                     status="running",
+                    micro_batch=micro_batch_size(train_config.batch_size, trainer.micro_batches),
                     peak_memory_mb=peak_memory_mb(device),
                     steps_per_s=count / (time.perf_counter() - started),
                 )
-                over_budget = metrics["peak_memory_mb"] > budget_mb
-                if over_budget:
-                    metrics["status"] = "error"
-                    metrics["message"] = f"peak memory {metrics['peak_memory_mb']:.0f} MB exceeds the budget of {budget_mb:.0f} MB"
                 with tempfile.TemporaryDirectory() as tmp:
                     save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, model, freeze, recipient.sha256, symbols)
                     torch.save(trainer.state_dict(), Path(tmp) / TRAINER_STATE)
                     tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
-                if over_budget:
-                    return
                 sums, count, started = {}, 0, time.perf_counter()
             if trainer.step_count >= steps:
                 break
