@@ -40,6 +40,7 @@ METRIC_COLUMNS = (
     "train_grad_norm",
     "peak_memory_mb",
     "steps_per_s",
+    "compute_s",  # the trial's time in training steps and evaluations so far
 )
 SCHEMA = pa.schema(
     [

@@ -95,10 +95,13 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
     steps, eval_every = config["steps"], config["eval_every"]
     sums: dict[str, float] = {}
     count, started = 0, time.perf_counter()
+    compute_s = 0.0  # time in steps and evaluations, to measure Tune's bookkeeping against
     tried: list[int] = []
     while trainer.step_count < steps:
         for batch in data.loader(train_config.batch_size, train_config.seed, trainer.epoch):
+            tick = time.perf_counter()
             losses = trainer.step(batch)
+            compute_s += time.perf_counter() - tick
             if trainer.step_count <= FIT_CHECK_STEPS and peak_memory_mb(device) > budget_mb:
                 tried.append(micro_batch_size(train_config.batch_size, trainer.micro_batches))
                 if tried[-1] == 1:
@@ -129,7 +132,9 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
                 sums[k] = sums.get(k, 0.0) + v
             count += 1
             if trainer.step_count % eval_every == 0 or trainer.step_count >= steps:
+                tick = time.perf_counter()
                 metrics = transplant_metrics(model, heldout, plan, symbols.blank_id, train_config.segment_frames)
+                compute_s += time.perf_counter() - tick
                 metrics.update({f"train_{k}": v / count for k, v in sums.items()})
                 metrics.update(
                     step=trainer.step_count,
@@ -137,6 +142,7 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
                     micro_batch=micro_batch_size(train_config.batch_size, trainer.micro_batches),
                     peak_memory_mb=peak_memory_mb(device),
                     steps_per_s=count / (time.perf_counter() - started),
+                    compute_s=compute_s,
                 )
                 with tempfile.TemporaryDirectory() as tmp:
                     save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, model, freeze, recipient.sha256, symbols)
