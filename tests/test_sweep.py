@@ -2,6 +2,7 @@
 whose driver is SIGKILLed resumes with nothing lost or duplicated."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,6 +84,12 @@ def test_sweep_refuses_bad_input_before_starting_ray(tiny_recipient, corpora, tm
     assert not ray.is_initialized() and not (tmp_path / "sweeps").exists()
     assert main(["sweep", "--resume", str(tmp_path)]) == 2
     assert "not a voxgraft sweep directory" in capsys.readouterr().err
+    bare = tmp_path / "bare_recipient"
+    shutil.copytree(tiny_recipient[0], bare, ignore=shutil.ignore_patterns("symbols.json"))
+    path.write_text(yaml.safe_dump(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", recipient=str(bare))))
+    assert main(["sweep", str(path)]) == 2
+    assert "needs voxgraft's symbols.json" in capsys.readouterr().err
+    assert not ray.is_initialized() and not (tmp_path / "sweeps").exists()
 
 
 def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(tiny_recipient, corpora, tmp_path):

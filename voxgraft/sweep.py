@@ -53,7 +53,10 @@ def prepare(sweep: Sweep) -> TrialContext:
     """Check the recipient and prepare the donor's features once, before any trial."""
     recipient = Path(sweep.recipient)
     load_recipient(recipient)  # fails here, clearly, rather than in every trial
-    symbols = recipient_symbols(recipient)
+    try:
+        symbols = recipient_symbols(recipient)
+    except ValueError as exc:
+        raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
     for alignment in sweep.search.alignment:
         open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
     return TrialContext(str(recipient.resolve()), str(Path(sweep.donor).resolve()), sweep.eval.heldout, sweep.memory_budget_gb)

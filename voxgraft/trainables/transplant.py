@@ -15,7 +15,7 @@ import json
 import math
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -36,6 +36,7 @@ from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_me
 TRAINER_STATE = "trainer.pt"
 FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory budget
 TRANSPLANT_SUBDIR = "transplant"
+INTEGER_SETTINGS = ("segment_frames", "seed")  # of a sweep's `fixed` overrides
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
     freeze = FreezePlan.for_model(config["organs"], model)
     params = apply_freeze_plan(model, freeze)
     plan = plan_step(freeze.trainable, config["alignment"])
-    train_config = TrainConfig(learning_rate=config["lr"], batch_size=config["batch_size"], **config.get("fixed", {}))
-    train_config = replace(train_config, seed=int(train_config.seed))
+    fixed = {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
+    train_config = TrainConfig(learning_rate=config["lr"], batch_size=config["batch_size"], **fixed)
     disc_config, disc_state = _discriminator_config(recipient_path)
     trainer = Trainer(model, plan, params, train_config, disc_config)
     if trainer.discriminator is not None and disc_state is not None:
