@@ -1,6 +1,7 @@
 """Real (tiny) sweeps on Ray Tune: the store holds exactly what the trials reported; a sweep
 whose driver is SIGKILLed resumes with nothing lost or duplicated."""
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -89,6 +90,10 @@ def test_sweep_refuses_bad_input_before_starting_ray(tiny_recipient, corpora, tm
     path.write_text(yaml.safe_dump(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", recipient=str(bare))))
     assert main(["sweep", str(path)]) == 2
     assert "needs voxgraft's symbols.json" in capsys.readouterr().err
+    if importlib.util.find_spec("wandb") is None:  # the default install has no wandb
+        path.write_text(yaml.safe_dump(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps")))
+        assert main(["sweep", str(path), "--wandb"]) == 2
+        assert "pip install 'voxgraft[wandb]'" in capsys.readouterr().err
     assert not ray.is_initialized() and not (tmp_path / "sweeps").exists()
 
 

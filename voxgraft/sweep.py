@@ -95,10 +95,12 @@ def _trainable(sweep: Sweep, context: TrialContext):
 def _callbacks(sweep: Sweep, wandb: bool) -> list:
     callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name)]
     if wandb:
-        try:
-            from ray.air.integrations.wandb import WandbLoggerCallback
-        except ImportError:
-            raise SweepError("--wandb needs wandb: pip install 'voxgraft[wandb]'") from None
+        import importlib.util
+
+        if importlib.util.find_spec("wandb") is None:
+            raise SweepError("--wandb needs wandb: pip install 'voxgraft[wandb]'")
+        from ray.air.integrations.wandb import WandbLoggerCallback
+
         if not os.environ.get("WANDB_API_KEY") and not os.environ.get("WANDB_MODE"):
             os.environ["WANDB_MODE"] = "offline"  # logs locally until the user configures W&B
         callbacks.append(WandbLoggerCallback(project="voxgraft", group=sweep.name))
@@ -129,6 +131,7 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     exp_dir = experiment_dir(sweep)
     if not is_uri(exp_dir) and Path(exp_dir).exists() and any(Path(exp_dir).iterdir()):
         raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+    callbacks = _callbacks(sweep, wandb)
     context = prepare(sweep)
     _init_ray(address)
     run_config = tune.RunConfig(
@@ -140,7 +143,7 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
             checkpoint_score_order=sweep.objective.mode,
         ),
         failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
-        callbacks=_callbacks(sweep, wandb),
+        callbacks=callbacks,
         verbose=1,
     )
     tuner = tune.Tuner(_trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep), run_config=run_config)
