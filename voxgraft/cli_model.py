@@ -1,4 +1,4 @@
-"""The model commands of the command line: plan, pretrain, synth."""
+"""The model commands of the command line: plan, pretrain, synth, sweep."""
 
 from __future__ import annotations
 
