@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from rich.markup import escape
+
 from voxgraft import cli_model
 from voxgraft.console import EXIT_BAD_INPUT, console, err_console
 from voxgraft.console import Formatter as _Formatter
@@ -50,7 +52,7 @@ def cmd_corpus_check(args: argparse.Namespace) -> int:
         corpus = check_corpus(args.corpus, progress=lambda done, n: progress.update(task, completed=done, total=n))
     for problem in corpus.problems:
         style = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{style}]{problem.severity}[/]: {problem.where}: {problem.message}", highlight=False, soft_wrap=True)
+        console.print(f"[{style}]{problem.severity}[/]: {escape(problem.where)}: {escape(problem.message)}", highlight=False, soft_wrap=True)
     n_err = len(corpus.errors)
     if n_err:
         console.print(f"[bold red]unusable:[/] {args.corpus}: {n_err} error(s); fix them and check again", highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 # soft_wrap: a problem stays on one line however narrow the terminal, so it can be grepped.
@@ -25,5 +26,6 @@ def progress_bar() -> Progress:
 
 
 def fail(message: str) -> int:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # escaped: brackets in a message (a path, "voxgraft[wandb]") are text, not rich markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return EXIT_BAD_INPUT
