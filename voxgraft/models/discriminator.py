@@ -22,6 +22,17 @@ class DiscriminatorConfig:
     channel_divisor: int = 1
 
 
+def _conv_stack(convs: nn.ModuleList, conv_post: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Leaky-ReLU convolutions then a projection: (flattened logits, every layer's feature map)."""
+    features = []
+    for conv in convs:
+        x = nn.functional.leaky_relu(conv(x), LEAKY_SLOPE)
+        features.append(x)
+    x = conv_post(x)
+    features.append(x)
+    return x.flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     """Folds the waveform into (samples / period, period) and convolves along time only."""
 
@@ -39,14 +50,7 @@ class PeriodDiscriminator(nn.Module):
         b, c, t = wav.shape  # (B, 1, samples)
         if t % self.period:
             wav = nn.functional.pad(wav, (0, self.period - t % self.period), mode="reflect")
-        x = wav.view(b, c, -1, self.period)
-        features = []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), LEAKY_SLOPE)
-            features.append(x)
-        x = self.conv_post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _conv_stack(self.convs, self.conv_post, wav.view(b, c, -1, self.period))
 
 
 class ScaleDiscriminator(nn.Module):
@@ -74,13 +78,7 @@ class ScaleDiscriminator(nn.Module):
         self.conv_post = norm(nn.Conv1d(cin, 1, 3, 1, padding=1))
 
     def forward(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        x, features = wav, []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), LEAKY_SLOPE)
-            features.append(x)
-        x = self.conv_post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _conv_stack(self.convs, self.conv_post, wav)
 
 
 class VitsDiscriminator(nn.Module):

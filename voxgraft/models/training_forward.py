@@ -5,7 +5,7 @@
   text_encoder(tokens)            -> hidden (B, H, L), prior means / log-stds (B, L, F)
   posterior_encoder(spectrogram)  -> z, posterior mean, log-std (B, F, T)
   flow(z)                         -> z_p (B, F, T)
-  alignment (learned by MAS, or forced durations) -> path (B, L, T)
+  alignment (learned by MAS here, or forced durations: models/alignment.py) -> path (B, L, T)
   duration loss on the text hidden states and the path's frame counts
   KL(posterior || prior expanded by the path)
   decoder(random segment of z)    -> waveform segment, against the real one
@@ -25,8 +25,6 @@ import torch
 from transformers import VitsModel
 
 from voxgraft.models.alignment import (
-    durations_to_path,
-    ensure_min_one_frame,
     prior_log_likelihood,
     search_alignment,
 )
@@ -103,10 +101,6 @@ def learned_path(
     z_p_mean = flow_forward(model, posterior_means, frame_mask, speaker)
     log_likelihood = prior_log_likelihood(z_p_mean, text.prior_means, text.prior_log_std)
     return search_alignment(log_likelihood, token_mask, frame_mask)
-
-
-def forced_path(durations: torch.Tensor, token_lengths: torch.Tensor, frames: int) -> torch.Tensor:
-    return durations_to_path(ensure_min_one_frame(durations, token_lengths), frames).float()
 
 
 def expand_prior(text: TextOutputs, path: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,7 @@ import torch
 from transformers import VitsModel
 
 from voxgraft.data.dataset import Batch
-from voxgraft.models.alignment import durations_to_path, path_durations
+from voxgraft.models.alignment import durations_to_path, ensure_min_one_frame, path_durations
 from voxgraft.models.discriminator import VitsDiscriminator
 from voxgraft.models.losses import (
     LOSS_WEIGHTS,
@@ -29,7 +29,6 @@ from voxgraft.models.training_forward import (
     encode_text,
     expand_prior,
     flow_forward,
-    forced_path,
     learned_path,
     noise_stream,
     segment_starts,
@@ -52,6 +51,9 @@ def _pad_stack(tensors: list[torch.Tensor], dim: int, length: int) -> torch.Tens
 @dataclass
 class StepCache:
     """Per-utterance outputs of stages that are frozen and deterministic under the plan.
+
+    Durations are either the forced ones (fixed data, after the one-frame-per-token fix-up) or
+    learned ones; a cache serves one trainer, so one alignment strategy.
 
     Text encoder outputs (frozen, eval mode: no dropout) and learned alignments (MAS on the
     frozen text prior and flow(posterior mean): no sampling noise enters) never change during
@@ -141,7 +143,9 @@ def generator_forward(
     if modes["alignment"] == DATA:
         if batch.durations is None:
             raise ValueError("forced alignment needs durations for every utterance (an aligned corpus)")
-        path = forced_path(batch.durations, batch.token_lengths, frames)
+        if not cache.has_durations(batch):  # the one-frame-per-token fix-up is per utterance, not per step
+            cache.store_durations(batch, ensure_min_one_frame(batch.durations, batch.token_lengths))
+        path = cache.path(batch)
     elif modes["alignment"] == CACHED:
         if not cache.has_durations(batch):  # first sight of an utterance: search once
             means = posterior.means if posterior is not None else _posterior_means(model, batch, speaker)
