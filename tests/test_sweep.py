@@ -2,12 +2,15 @@
 whose driver is SIGKILLed resumes with nothing lost or duplicated."""
 
 import importlib.util
+import json
+import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import ray
@@ -62,6 +65,19 @@ def test_a_real_sweep_stores_every_report_row_for_row(tiny_recipient, corpora, t
     # a transplant checkpoint holds only the trained organs
     cadence = [r for r in rows if r["config.organs"] == "cadence" and r["checkpoint"]][0]
     assert sorted(os.listdir(os.path.join(cadence["checkpoint"], "transplant"))) == ["organs.safetensors", "symbols.json", "transplant.json"]
+    # every evaluation measured, normalized and judged the transplant, and left its speech
+    heldout_ids = [p.stem for p in sorted((corpora["cadence_donor"] / "wavs").glob("*.wav"))][-4:]
+    for row in rows:
+        for metric in ("speaking_rate", "pause_share", "speaker_sim_donor", "speaker_sim_recipient", "f0_median",
+                       "mcd", "duration_drift", "speaker_drift", "rejection_score", "transfer_speaking_rate"):
+            assert row[metric] is not None and math.isfinite(row[metric]), (metric, row)
+        assert row["rejected"] is False
+    assert sorted(p.stem for p in (Path(cadence["checkpoint"]) / "samples").glob("*.wav")) == heldout_ids
+    references = Path(outcome.results_dir).parent / "references"
+    for who in ("recipient", "donor"):
+        assert sorted(p.stem for p in (references / who).glob("*.wav")) == heldout_ids
+    anchors = json.loads((references / "anchors.json").read_text())
+    assert anchors["donor"]["speaking_rate"] < anchors["recipient"]["speaking_rate"]  # the slow donor
     with pytest.raises(SweepError, match="already holds a sweep"):
         run_sweep(parse_sweep(_sweep_data(tiny_recipient, corpora, tmp_path / "sweeps")))
 

@@ -130,25 +130,33 @@ def run_smoke_sweep(out: Path, heldout: int, console: Console) -> None:
         status, best = "new", outcome.best
     rows = store.table().to_pylist()
     table = Table(title=f"smoke sweep ({status}): {len({r['trial_id'] for r in rows})} trials, results in {store.root}")
-    for col in ("organs", "lr", "alignment", "steps", "status", sweep.objective.metric, "heldout_mel_l1"):
+    shown = (sweep.objective.metric, "transfer_speaking_rate", "speaker_drift", "mcd", "rejection_score")
+    for col in ("organs", "lr", "alignment", "steps", "status", *shown):
         table.add_column(col)
     for trial in sorted({r["trial_id"] for r in rows}):
         last = max((r for r in rows if r["trial_id"] == trial), key=lambda r: r["step"])
+        status = last["status"] + (" (rejected)" if last["rejected"] and last["status"] != "rejected" else "")
         table.add_row(
-            last["config.organs"], f"{last['config.lr']:.0e}", last["config.alignment"], str(last["step"]), last["status"],
-            _fmt(last[sweep.objective.metric]), _fmt(last["heldout_mel_l1"]),
+            last["config.organs"], f"{last['config.lr']:.0e}", last["config.alignment"], str(last["step"]), status,
+            *(_fmt(last[c]) for c in shown),
         )
     console.print(table)
+    console.print(
+        f"transfer: 0 = the untouched recipient, 1 = the donor's recordings; A/B renderings of the held-out "
+        f"sentences in {exp_dir / 'references'}",
+        highlight=False,
+    )
     if best:
         console.print(
             f"best transplant ({sweep.objective.metric} {best[sweep.objective.metric]:.3f}): organs {best['config.organs']}, "
-            f"lr {best['config.lr']:.0e}, {best['config.alignment']} alignment; checkpoint {best['checkpoint']}",
+            f"lr {best['config.lr']:.0e}, {best['config.alignment']} alignment; checkpoint {best['checkpoint']} "
+            "(its samples/ speak the held-out sentences)",
             highlight=False,
         )
 
 
 def _fmt(value) -> str:
-    return "" if value is None else f"{value:.3f}"
+    return "" if value is None or value != value else f"{value:.3f}"  # NaN: not defined
 
 
 def _finished(store: ResultsStore) -> bool:

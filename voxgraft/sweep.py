@@ -14,6 +14,8 @@ from voxgraft.data.training_set import open_training_set
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep, parse_sweep
 from voxgraft.search_spaces.tuner import param_space, tune_config
+from voxgraft.trainables.evaluate.anchors import compute_anchors, write_anchors
+from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
 from voxgraft.trainables.transplant import TrialContext, recipient_symbols, transplant_trial
 
 SPEC_FILE = "voxgraft_sweep.json"
@@ -49,17 +51,32 @@ def results_dir(sweep: Sweep) -> Path:
     return Path(experiment_dir(sweep)) / "results"
 
 
+def references_dir(sweep: Sweep) -> Path:
+    """The sweep's anchors and A/B renderings (recipient/, donor/), beside its results."""
+    return results_dir(sweep).parent / "references"
+
+
 def prepare(sweep: Sweep) -> TrialContext:
-    """Check the recipient and prepare the donor's features once, before any trial."""
+    """Check the recipient, prepare the donor's features and measure the transfer anchors
+    (writing the recipient's and donor's renderings of the held-out sentences) once, before
+    any trial."""
     recipient = Path(sweep.recipient)
-    load_recipient(recipient)  # fails here, clearly, rather than in every trial
+    loaded = load_recipient(recipient)  # fails here, clearly, rather than in every trial
     try:
         symbols = recipient_symbols(recipient)
     except ValueError as exc:
         raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
     for alignment in sweep.search.alignment:
-        open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
-    return TrialContext(str(recipient.resolve()), str(Path(sweep.donor).resolve()), sweep.eval.heldout, sweep.memory_budget_gb)
+        data = open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
+    anchors = compute_anchors(loaded.model.eval(), data, SpeakerEncoder.pretrained(), references_dir(sweep))
+    write_anchors(anchors, references_dir(sweep))
+    return TrialContext(
+        str(recipient.resolve()),
+        str(Path(sweep.donor).resolve()),
+        sweep.eval.heldout,
+        sweep.memory_budget_gb,
+        json.loads(anchors.to_json()),
+    )
 
 
 def _write_text(location: str, text: str) -> None:
@@ -117,7 +134,7 @@ def _init_ray(address: str | None) -> None:
 def best_row(sweep: Sweep, store: ResultsStore) -> dict | None:
     rows = store.table().to_pylist()
     failed = {r["trial_id"] for r in rows if r["status"] in ("rejected", "error")}  # its earlier rows too
-    rows = [r for r in rows if r["trial_id"] not in failed]
+    rows = [r for r in rows if r["trial_id"] not in failed and not r.get("rejected")]
     metric, mode = sweep.objective.metric, sweep.objective.mode
     rows = [r for r in rows if r.get(metric) is not None]
     if not rows:

@@ -41,6 +41,34 @@ METRIC_COLUMNS = (
     "peak_memory_mb",
     "steps_per_s",
     "compute_s",  # the trial's time in training steps and evaluations so far
+    # trainables/evaluate: raw measurements of the held-out sentences as the transplant speaks them
+    "speaking_rate",  # phonemes per second
+    "pause_share",
+    "speaker_sim_donor",  # cosine to the donor's speaker centroid
+    "speaker_sim_recipient",  # cosine to the untouched recipient's centroid
+    "f0_median",  # Hz
+    "f0_range",  # semitones, 5th to 95th percentile
+    "mcd",  # dB, against the donor's recording of the same sentence
+    # recipient preservation: how far the transplant moved from the untouched recipient
+    "duration_drift",  # mean |log frames - log recipient frames| over phonemes
+    "speaker_drift",  # recipient's own speaker_sim_recipient minus the transplant's
+    # transfer: 0 = untouched recipient, 1 = the donor's recordings (NaN where they do not differ)
+    "transfer_speaking_rate",
+    "transfer_pause_share",
+    "transfer_heldout_duration_mae",
+    "transfer_speaker_sim_donor",
+    "transfer_f0_median",
+    "transfer_f0_range",
+    "transfer_mcd",
+    "transfer_cadence",  # mean of the defined rate, pause and duration transfers
+    "transfer_timbre",  # mean of the defined speaker, median F0 and MCD transfers
+    # signs of rejection (larger is worse) and the score made of them
+    "clipping_share",
+    "silence_share",
+    "spectral_flatness",
+    "highband_ratio",
+    "loss_spike",
+    "rejection_score",  # the worst sign over its threshold; >= 1 means rejected
 )
 SCHEMA = pa.schema(
     [
@@ -53,6 +81,7 @@ SCHEMA = pa.schema(
         *CONFIG_COLUMNS.items(),
         *[(m, pa.float64()) for m in METRIC_COLUMNS],
         ("micro_batch", pa.int64()),  # < config.batch_size: halved to fit the memory budget
+        ("rejected", pa.bool_()),  # rejection_score >= 1 or a non-finite loss
         ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error
         ("message", pa.string()),
         ("checkpoint", pa.string()),
@@ -87,6 +116,7 @@ def report_row(sweep: str, trial_id: str, result: dict, checkpoint: str | None =
         **_flatten_config(result.get("config", {})),
         **{m: _number(result.get(m)) for m in METRIC_COLUMNS},
         "micro_batch": None if result.get("micro_batch") is None else int(result["micro_batch"]),
+        "rejected": None if result.get("rejected") is None else bool(result["rejected"]),
         "status": result.get("status", "running"),
         "message": result.get("message"),
         "checkpoint": checkpoint,

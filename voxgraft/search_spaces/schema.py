@@ -13,12 +13,25 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from voxgraft.models.alignment import STRATEGIES
 from voxgraft.models.organs import ORGAN_MODULES, PRESETS
 
 ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(PRESETS)
 FIXED_KEYS = ("segment_frames", "grad_clip_norm", "lr_decay", "seed")
-METRICS = ("heldout_duration_mae", "heldout_mel_l1", "heldout_loss")
+# What a sweep can optimize (every one is in each trial report; see README's results schema).
+METRICS = (
+    "heldout_duration_mae",
+    "heldout_mel_l1",
+    "heldout_loss",
+    "transfer_cadence",
+    "transfer_timbre",
+    "transfer_speaking_rate",
+    "transfer_speaker_sim_donor",
+    "speaker_sim_donor",
+    "mcd",
+    "speaker_drift",
+    "duration_drift",
+    "rejection_score",
+)
 
 
 class SweepFileError(ValueError):

@@ -139,7 +139,6 @@ def generator_forward(
             z_p = flow_forward(model, posterior.z, batch.frame_mask, speaker)
 
     path = None
-    frames = batch.spec.shape[-1]
     if modes["alignment"] == DATA:
         if batch.durations is None:
             raise ValueError("forced alignment needs durations for every utterance (an aligned corpus)")

@@ -2,7 +2,8 @@
 
 Per trial: load the recipient once, freeze all but the trial's organs, run planned steps on
 the donor (whose features the driver prepared before the sweep), and every `eval_every` steps
-evaluate, save an organ-delta checkpoint and report both to Tune. A trial resumed by Tune
+evaluate (trainables/evaluate: donor-likeness, recipient preservation, rejection), save an
+organ-delta checkpoint with the held-out sentences as it speaks them, and report both to Tune. A trial resumed by Tune
 continues from its last checkpoint. A loss that turns non-finite ends the trial as `rejected`
 (a finding about the transplant, not a crash). When the first steps exceed the sweep's memory
 budget, the trial halves its micro-batch (accumulating gradients, same effective batch) until
@@ -28,6 +29,8 @@ from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.search_spaces.schema import METRICS
+from voxgraft.trainables.evaluate.anchors import Anchors
+from voxgraft.trainables.evaluate.evaluator import Evaluator
 from voxgraft.trainables.plan import plan_step
 from voxgraft.trainables.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
 from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
@@ -36,6 +39,7 @@ from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_me
 TRAINER_STATE = "trainer.pt"
 FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory budget
 TRANSPLANT_SUBDIR = "transplant"
+SAMPLES_SUBDIR = "samples"  # the held-out sentences as this checkpoint speaks them
 INTEGER_SETTINGS = ("segment_frames", "seed")  # of a sweep's `fixed` overrides
 
 
@@ -47,6 +51,7 @@ class TrialContext:
     donor: str
     heldout: int
     memory_budget_gb: float
+    anchors: dict  # evaluate.anchors.Anchors as JSON data: the sweep's transfer anchors
 
 
 def recipient_symbols(recipient: Path) -> SymbolTable:
@@ -92,9 +97,11 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
             trainer.load_state_dict(torch.load(Path(ckpt) / TRAINER_STATE, weights_only=True))
 
     heldout = move_batch(data.heldout_batch(), device)
+    evaluator = Evaluator(data, Anchors.from_dict(context.anchors), device)
     budget_mb = context.memory_budget_gb * 1024
     steps, eval_every = config["steps"], config["eval_every"]
     sums: dict[str, float] = {}
+    totals: list[float] = []  # each step's total loss since the last evaluation: spikes
     count, started = 0, time.perf_counter()
     compute_s = 0.0  # time in steps and evaluations, to measure Tune's bookkeeping against
     tried: list[int] = []
@@ -125,16 +132,19 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
                     **{metric: float("nan") for metric in METRICS},  # searchers need the objective in every report
                     "step": trainer.step_count,
                     "status": "rejected",
+                    "rejected": True,
                     "message": f"non-finite {', '.join(bad)} at step {trainer.step_count}",
                     "peak_memory_mb": peak_memory_mb(device),
                 })
                 return
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
+            totals.append(losses["total"])
             count += 1
             if trainer.step_count % eval_every == 0 or trainer.step_count >= steps:
                 tick = time.perf_counter()
                 metrics = transplant_metrics(model, heldout, plan, symbols.blank_id, train_config.segment_frames)
+                metrics, rendering = evaluator.evaluate(model, totals, known=metrics)
                 compute_s += time.perf_counter() - tick
                 metrics.update({f"train_{k}": v / count for k, v in sums.items()})
                 metrics.update(
@@ -148,8 +158,9 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, model, freeze, recipient.sha256, symbols)
                     torch.save(trainer.state_dict(), Path(tmp) / TRAINER_STATE)
+                    rendering.write(Path(tmp) / SAMPLES_SUBDIR, evaluator.utterances.utterance_ids)
                     tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
-                sums, count, started = {}, 0, time.perf_counter()
+                sums, totals, count, started = {}, [], 0, time.perf_counter()
             if trainer.step_count >= steps:
                 break
         else:

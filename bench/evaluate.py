@@ -1,0 +1,99 @@
+"""How long one transplant evaluation takes, and where the time goes.
+
+One evaluation speaks the donor's held-out sentences with the checkpoint and measures them
+(trainables/evaluate). Side by side in one run, on the same model and sentences: the whole
+evaluation, each of its parts, and one planned training step of the cadence and timbre presets,
+so the evaluation's cost reads as a number of training steps. Medians over the repeats; the
+first call of each is a warm-up.
+
+    python bench/evaluate.py --recipient demo_out/models/recipient --donor demo_out/corpora/cadence_donor
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from pathlib import Path
+from datetime import date
+
+import torch
+
+from voxgraft.data.training_set import open_training_set
+from voxgraft.models.checkpoints import load_recipient
+from voxgraft.models.organs import FreezePlan, apply_freeze_plan
+from voxgraft.trainables.evaluate.anchors import compute_anchors
+from voxgraft.trainables.evaluate.artifacts import audio_signs
+from voxgraft.trainables.evaluate.evaluator import Evaluator
+from voxgraft.trainables.evaluate.mcd import mcd_dtw
+from voxgraft.trainables.evaluate.prosody import f0_stats
+from voxgraft.trainables.evaluate.render import render
+from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
+from voxgraft.trainables.plan import plan_step
+from voxgraft.trainables.trainer import TrainConfig, Trainer
+from voxgraft.trainables.transplant import recipient_symbols
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - tick)
+    return statistics.median(times)
+
+
+def step_seconds(recipient: str, data, preset: str, repeats: int) -> float:
+    model = load_recipient(recipient).model
+    freeze = FreezePlan.for_model(preset, model)
+    params = apply_freeze_plan(model, freeze)
+    trainer = Trainer(model, plan_step(freeze.trainable, "forced"), params, TrainConfig(batch_size=8))
+    batch = next(iter(data.loader(8, seed=0)))
+    return median_seconds(lambda: trainer.step(batch), repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipient", default="demo_out/models/recipient")
+    parser.add_argument("--donor", default="demo_out/corpora/cadence_donor")
+    parser.add_argument("--heldout", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+
+    data = open_training_set(args.donor, "forced", symbols=recipient_symbols(Path(args.recipient)), heldout=args.heldout)
+    model = load_recipient(args.recipient).model.eval()
+    tick = time.perf_counter()
+    encoder = SpeakerEncoder.pretrained()
+    anchors = compute_anchors(model, data, encoder)
+    anchors_s = time.perf_counter() - tick
+    evaluator = Evaluator(data, anchors)
+    utts = evaluator.utterances
+    rendering = render(model, utts)
+    sr = rendering.sample_rate
+
+    timings = {
+        "whole evaluation": median_seconds(lambda: evaluator.evaluate(model), args.repeats),
+        "  speak the sentences": median_seconds(lambda: render(model, utts), args.repeats),
+        "  speaker embeddings": median_seconds(lambda: encoder.embed(rendering.wavs, sr), args.repeats),
+        "  F0 (pYIN)": median_seconds(lambda: f0_stats(rendering.wavs, sr), args.repeats),
+        "  MCD with DTW": median_seconds(lambda: [mcd_dtw(a, b, sr) for a, b in zip(utts.recordings, rendering.wavs)], args.repeats),
+        "  artifact signs": median_seconds(lambda: audio_signs(rendering.wavs, sr), args.repeats),
+    }
+    steps = {preset: step_seconds(args.recipient, data, preset, args.repeats) for preset in ("cadence", "timbre")}
+    whole = timings["whole evaluation"]
+    seconds_of_audio = sum(len(w) for w in rendering.wavs) / sr
+    print(f"# bench/evaluate.py  {date.today()}  {platform.machine()} {torch.get_num_threads()} threads  {torch.__version__}")
+    print(f"# {args.recipient}, {args.heldout} held-out sentences of {args.donor} ({seconds_of_audio:.1f} s of speech), median of {args.repeats}")
+    print(f"{'part':<24}{'seconds':>9}{'share':>8}")
+    for name, seconds in timings.items():
+        print(f"{name:<24}{seconds:9.2f}{seconds / whole:8.0%}")
+    print(f"anchors, once per sweep {anchors_s:9.2f}")
+    for preset, seconds in steps.items():
+        print(f"one evaluation = {whole / seconds:6.0f} planned {preset} steps at batch 8 ({seconds:.3f} s each)")
+
+
+if __name__ == "__main__":
+    main()
