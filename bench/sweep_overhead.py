@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from voxgraft.analysis.store import ResultsStore, report_row
 from voxgraft.search_spaces.schema import builtin_sweeps, load_sweep
