@@ -32,7 +32,7 @@ from voxgraft.trainables.evaluate.render import render
 from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
 from voxgraft.trainables.plan import plan_step
 from voxgraft.trainables.trainer import TrainConfig, Trainer
-from voxgraft.trainables.transplant import recipient_symbols
+from voxgraft.trainables.transplant import discriminator_config, recipient_symbols
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -49,7 +49,10 @@ def step_seconds(recipient: str, data, preset: str, repeats: int) -> float:
     model = load_recipient(recipient).model
     freeze = FreezePlan.for_model(preset, model)
     params = apply_freeze_plan(model, freeze)
-    trainer = Trainer(model, plan_step(freeze.trainable, "forced"), params, TrainConfig(batch_size=8))
+    disc_config, disc_state = discriminator_config(Path(recipient))  # as a trial builds it
+    trainer = Trainer(model, plan_step(freeze.trainable, "forced"), params, TrainConfig(batch_size=8), disc_config)
+    if trainer.discriminator is not None and disc_state is not None:
+        trainer.discriminator.load_state_dict(disc_state)
     batch = next(iter(data.loader(8, seed=0)))
     return median_seconds(lambda: trainer.step(batch), repeats)
 
@@ -92,7 +95,7 @@ def main() -> None:
         print(f"{name:<24}{seconds:9.2f}{seconds / whole:8.0%}")
     print(f"anchors, once per sweep {anchors_s:9.2f}")
     for preset, seconds in steps.items():
-        print(f"one evaluation = {whole / seconds:6.0f} planned {preset} steps at batch 8 ({seconds:.3f} s each)")
+        print(f"one evaluation = {whole / seconds:6.1f} planned {preset} steps at batch 8 ({seconds:.3f} s each)")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def recipient_symbols(recipient: Path) -> SymbolTable:
     return SymbolTable.load(directory)
 
 
-def _discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, dict | None]:
+def discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, dict | None]:
     """The recipient's own pretraining discriminator when it left one (a warm adversary), else a
     fresh one of the default size."""
     if recipient.is_dir() and (recipient / STATE_FILE).exists():
@@ -85,7 +85,7 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
     plan = plan_step(freeze.trainable, config["alignment"])
     fixed = {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
     train_config = TrainConfig(learning_rate=config["lr"], batch_size=config["batch_size"], **fixed)
-    disc_config, disc_state = _discriminator_config(recipient_path)
+    disc_config, disc_state = discriminator_config(recipient_path)
     trainer = Trainer(model, plan, params, train_config, disc_config)
     if trainer.discriminator is not None and disc_state is not None:
         trainer.discriminator.load_state_dict(disc_state)
