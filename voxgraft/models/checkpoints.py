@@ -126,9 +126,10 @@ def save_transplant(out_dir: str | Path, model: VitsModel, plan: FreezePlan, rec
     return out_dir
 
 
-def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | Path) -> Path:
-    """Recipient + transplanted organs -> a full model directory `VitsModel.from_pretrained` loads."""
-    transplant_dir, out_dir = Path(transplant_dir), Path(out_dir)
+def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple[VitsModel, dict]:
+    """The recipient with the transplant's organs loaded in, and the transplant's metadata.
+    Refuses a transplant trained on another recipient or whose tensors do not fit."""
+    transplant_dir = Path(transplant_dir)
     try:
         meta = json.loads((transplant_dir / TRANSPLANT_META).read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -148,7 +149,13 @@ def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | 
         if value.shape != state[key].shape:
             raise CheckpointError(f"{transplant_dir}: {key} has shape {tuple(value.shape)}, recipient {tuple(state[key].shape)}")
     recipient.model.load_state_dict(tensors, strict=False)
-    with atomic_directory(out_dir) as tmp:
-        recipient.model.save_pretrained(str(tmp))
-        shutil.copy2(transplant_dir / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
-    return out_dir
+    return recipient.model, meta
+
+
+def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | Path) -> Path:
+    """Recipient + transplanted organs -> a full model directory `VitsModel.from_pretrained` loads."""
+    model, _ = merged_model(transplant_dir, recipient_dir)
+    with atomic_directory(Path(out_dir)) as tmp:
+        model.save_pretrained(str(tmp))
+        shutil.copy2(Path(transplant_dir) / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
+    return Path(out_dir)

@@ -1,0 +1,124 @@
+"""The listening dashboard: one self-contained HTML page (inline SVG plots, audio as data URIs,
+inline CSS, no script, nothing fetched), so it opens from disk anywhere and can be mailed."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from voxgraft.analysis import plots
+from voxgraft.analysis.report import Analysis
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em} h3{margin-top:1.4em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em} td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
+th{background:#f4f4f4} td:first-child,th:first-child{text-align:left} .note{color:#555;font-size:.9em}
+figure{margin:.6em 0} audio{width:220px;height:32px} .bad{color:#b00}
+"""
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _table(frame: pd.DataFrame, digits: int = 4) -> str:
+    if frame is None or frame.empty:
+        return "<p class='note'>nothing to show yet</p>"
+    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, (float, np.floating)):
+                cells.append("<td></td>" if not math.isfinite(value) else f"<td>{value:.{digits}g}</td>")
+            else:
+                cells.append(f"<td>{_esc(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _audio(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"<audio controls preload='none' src='data:audio/wav;base64,{data}'></audio>"
+
+
+def samples_dir(analysis: Analysis, trial_id: str, metric: str, mode: str) -> Path | None:
+    """The trial's best-scoring checkpoint that still exists (Tune deletes the others) with samples/."""
+    rows = analysis.rows[(analysis.rows["trial_id"] == trial_id) & analysis.rows["checkpoint"].notna()]
+    rows = rows.sort_values(metric, ascending=(mode == "min"), na_position="last")
+    for checkpoint in rows["checkpoint"]:
+        samples = Path(checkpoint) / "samples"
+        if samples.is_dir() and any(samples.glob("*.wav")):
+            return samples
+    return None
+
+
+def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
+    """One table, a row per held-out sentence: the untouched recipient, the donor's recording,
+    then each top transplant's best kept checkpoint (each sound embedded once)."""
+    metric, mode = analysis.objectives[0]
+    references = analysis.sweep_dir / "references"
+    trials = [(rank, trial, samples_dir(analysis, trial["trial_id"], metric, mode)) for rank, (_, trial) in enumerate(top.iterrows(), 1)]
+    sentences = sorted({p.name for _, _, d in trials if d for p in d.glob("*.wav")} | {p.name for p in references.glob("donor/*.wav")})
+    parts = ["<h2>Listen: recipient, donor and the top transplants</h2>",
+             "<p class='note'>The donor's held-out sentences as the untouched recipient speaks them, as the donor recorded them, "
+             "and as each top transplant's best kept checkpoint speaks them.</p>",
+             "<ol>" + "".join(f"<li>{_esc(t['trial_id'])}: organs {_esc(t['organs'])}, lr {t['lr']:.2g}, {_esc(t['alignment'])}"
+                              f"{'' if d else ' (no kept checkpoint with samples)'}</li>" for _, t, d in trials) + "</ol>"]
+    if not sentences:
+        return "".join(parts) + "<p class='note'>no samples yet</p>"
+    header = "<tr><th>sentence</th><th>recipient</th><th>donor</th>" + "".join(f"<th>#{rank}</th>" for rank, _, _ in trials) + "</tr>"
+    rows = []
+    for name in sentences:
+        sources = [references / "recipient" / name, references / "donor" / name] + [d / name if d else None for _, _, d in trials]
+        cells = "".join(f"<td>{_audio(p) if p is not None and p.exists() else ''}</td>" for p in sources)
+        rows.append(f"<tr><td>{_esc(Path(name).stem)}</td>{cells}</tr>")
+    return "".join(parts) + f"<table>{header}{''.join(rows)}</table>"
+
+
+def objective_section(analysis: Analysis, metric: str, mode: str) -> str:
+    better = "lower" if mode == "min" else "higher"
+    parts = [f"<h2>{_esc(metric)} ({better} is better)</h2>", "<h3>What mattered most</h3>", _table(analysis.ranking[metric])]
+    effects = analysis.effects[metric]
+    if not effects.empty:
+        parts += ["<h3>Main effects</h3>", "<p class='note'>level mean minus the mean of the other levels; 95% percentile bootstrap over trials</p>",
+                  f"<figure>{plots.effects_plot(effects, metric)}</figure>", _table(effects)]
+    for title, grid in analysis.grids[metric].items():
+        if not grid.empty:
+            parts += [f"<h3>Interaction: {_esc(title)}</h3>", f"<figure>{plots.grid_plot(grid, metric, *title.split(' × '))}</figure>"]
+    for evaluator, values in analysis.importance[metric].items():
+        parts += [f"<h3>Importance ({_esc(evaluator)}, Optuna)</h3>", f"<figure>{plots.bars_plot(values, f'{evaluator} importance')}</figure>"]
+    shapley = analysis.shapley[metric]
+    if shapley is not None:
+        parts += ["<h3>Per-organ contributions (Shapley)</h3>", f"<p class='note'>{_esc(shapley.note)}</p>",
+                  f"<figure>{plots.bars_plot(shapley.values, f'contribution to {metric}')}</figure>"]
+    parts += ["<h3>Learning curves by organ set</h3>", f"<figure>{plots.curves_plot(analysis.rows, metric)}</figure>"]
+    return "".join(parts)
+
+
+def render(analysis: Analysis, top: pd.DataFrame) -> str:
+    statuses = analysis.trials["status"].value_counts().to_dict()
+    head = (f"<h1>voxgraft sweep {_esc(analysis.name)}</h1><p>{len(analysis.trials)} trials, {len(analysis.rows)} reports "
+            f"({', '.join(f'{_esc(k)} {v}' for k, v in statuses.items())}); factors varied: {_esc(', '.join(analysis.factors) or 'none')}. "
+            f"<span class='note'>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from {_esc(analysis.sweep_dir / 'results')}.</span></p>")
+    columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
+    parts = [head, "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
+    parts.append(listening_section(analysis, top))
+    if analysis.pareto is not None:
+        x, y = analysis.pareto_axes
+        front = analysis.pareto[analysis.pareto["on_front"]].sort_values(x)
+        parts += ["<h2>Donor-likeness against recipient preservation</h2>",
+                  f"<figure>{plots.pareto_plot(analysis.pareto, x, y)}</figure>",
+                  _table(front[["trial_id", "organs", "alignment", "lr", x, y, "knee"]])]
+    for metric, mode in analysis.objectives:
+        parts.append(objective_section(analysis, metric, mode))
+    parts += ["<h2>Rejection: which factors predict it</h2>", _table(analysis.rejection)]
+    body = "".join(parts)
+    return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>voxgraft: {_esc(analysis.name)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"

@@ -1,0 +1,110 @@
+"""Factor importance by Optuna's evaluators, and per-organ Shapley contributions.
+
+Importance: the stored trials become an in-memory Optuna study (organ set and alignment
+categorical, learning rate log-float, VAE size categorical), and Optuna's PED-ANOVA and fANOVA
+evaluators say how much of the objective's variation each factor explains. fANOVA fits a
+random forest, so above FANOVA_MAX_TRIALS it sees a seeded random subset (said in the report).
+
+Shapley: each organ's contribution to the objective over the organ sets the sweep ran. v(S) is
+the mean objective of the trials that trained exactly the organs S. With every non-empty subset
+of the organs present (a full factorial) and v(empty) known (transfer and drift metrics are 0
+for the untouched recipient), the values are exact. Otherwise v is estimated by a least-squares
+fit on organ indicators (an additive game, whose Shapley value is its coefficient), and the
+report says "estimated".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from voxgraft.analysis.trials import expand_organs
+from voxgraft.models.organs import ORGAN_MODULES
+
+FANOVA_MAX_TRIALS = 2000
+ZERO_FOR_UNTOUCHED = ("transfer_", "duration_drift", "speaker_drift")
+
+
+def _distributions(trials: pd.DataFrame, factors: list[str]) -> dict[str, optuna.distributions.BaseDistribution]:
+    dists: dict[str, optuna.distributions.BaseDistribution] = {}
+    for f in factors:
+        if f == "lr":
+            lrs = trials["lr"].astype(float)
+            dists[f] = optuna.distributions.FloatDistribution(float(lrs.min()), float(lrs.max()) * (1 + 1e-9), log=True)
+        else:
+            dists[f] = optuna.distributions.CategoricalDistribution(sorted(trials[f].astype(str).unique()))
+    return dists
+
+
+def importances(trials: pd.DataFrame, objective: str, mode: str, seed: int = 0) -> dict[str, dict[str, float]]:
+    """{evaluator name: {factor: importance}} over the factors that vary; {} if too few trials."""
+    usable = trials[np.isfinite(trials[objective].astype(float))]
+    factors = [f for f in ("organs", "alignment", "lr", "vae_latent") if usable[f].nunique(dropna=True) > 1]
+    if len(usable) < 4 or not factors:
+        return {}
+    dists = _distributions(usable, factors)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    direction = "minimize" if mode == "min" else "maximize"
+
+    def study_of(frame: pd.DataFrame) -> optuna.Study:
+        study = optuna.create_study(direction=direction)
+        study.add_trials([
+            optuna.trial.create_trial(
+                value=float(row[objective]),
+                params={f: float(row[f]) if f == "lr" else str(row[f]) for f in factors},
+                distributions=dists,
+            )
+            for _, row in frame.iterrows()
+        ])
+        return study
+
+    out = {"PED-ANOVA": optuna.importance.get_param_importances(study_of(usable), evaluator=optuna.importance.PedAnovaImportanceEvaluator())}
+    sample = usable.sample(n=min(len(usable), FANOVA_MAX_TRIALS), random_state=seed)
+    out["fANOVA"] = optuna.importance.get_param_importances(study_of(sample), evaluator=optuna.importance.FanovaImportanceEvaluator(seed=seed))
+    return out
+
+
+@dataclass(frozen=True)
+class Shapley:
+    values: dict[str, float]  # organ -> contribution
+    exact: bool
+    note: str
+
+
+def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
+    usable = trials[np.isfinite(trials[objective].astype(float))]
+    if usable.empty:
+        return None
+    sets = usable["organs"].map(lambda s: frozenset(expand_organs(s)))
+    trained = set().union(*sets)
+    organs = [o for o in ORGAN_MODULES if o in trained]
+    if len(organs) < 2:
+        return None
+    v = usable.groupby(sets)[objective].mean().to_dict()
+    empty_known = objective.startswith(ZERO_FOR_UNTOUCHED)
+    subsets = [frozenset(c) for r in range(1, len(organs) + 1) for c in itertools.combinations(organs, r)]
+    if empty_known and all(s in v for s in subsets):
+        v[frozenset()] = 0.0
+        n = len(organs)
+        values = {}
+        for organ in organs:
+            total = 0.0
+            others = [o for o in organs if o != organ]
+            for r in range(n):
+                for c in itertools.combinations(others, r):
+                    s = frozenset(c)
+                    weight = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
+                    total += weight * (v[s | {organ}] - v[s])
+            values[organ] = total
+        return Shapley(values, True, f"exact: all {len(subsets)} organ subsets ran")
+    x = np.array([[o in s for o in organs] for s in sets], dtype=float)
+    if not empty_known:
+        x = np.hstack([x, np.ones((len(x), 1))])  # v(empty) unknown: an intercept
+    coef, *_ = np.linalg.lstsq(x, usable[objective].to_numpy(float), rcond=None)
+    ran = len(set(sets))
+    return Shapley(dict(zip(organs, coef[: len(organs)].tolist())), False, f"estimated: additive fit over the {ran} organ sets that ran")

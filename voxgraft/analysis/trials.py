@@ -1,0 +1,74 @@
+"""From the results store to one row per trial: its factors and its last report.
+
+A trial's outcome is its last report (what its last checkpoint measured), so a trial that ASHA
+stopped early counts with what it reached. Factors are what a sweep varies: the organ set, each
+single organ (in the set or not), alignment, learning rate (and its band: decades), VAE size.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from voxgraft.analysis.store import ResultsStore
+from voxgraft.models.organs import ORGAN_MODULES, PRESETS
+
+FACTORS = ("organs", "alignment", "lr_band", "vae_latent")
+FAILED = ("rejected", "error")
+
+
+def expand_organs(organ_set: str) -> tuple[str, ...]:
+    """'cadence,decoder' -> the single organs it names (presets expanded), in registry order."""
+    names = set()
+    for name in str(organ_set).split(","):
+        names.update(PRESETS.get(name, (name,)))
+    return tuple(o for o in ORGAN_MODULES if o in names)
+
+
+def lr_band(lr: float) -> str:
+    """The learning rate's decade, e.g. 3e-4 -> '1e-4..1e-3'."""
+    if lr is None or not math.isfinite(lr) or lr <= 0:
+        return "?"
+    low = math.floor(math.log10(lr) + 1e-9)
+    return f"1e{low}..1e{low + 1}"
+
+
+def read_rows(sweep_dir: str | Path) -> pd.DataFrame:
+    """Every stored report of a sweep directory (its results/ store), oldest step first."""
+    return ResultsStore(Path(sweep_dir) / "results").table().to_pandas()
+
+
+def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per trial: its last report, factor columns and whether it failed or was rejected."""
+    if rows.empty:
+        return rows.assign(organs=[], alignment=[], lr=[], lr_band=[], vae_latent=[], failed=[], ever_rejected=[])
+    ordered = rows.sort_values(["trial_id", "step", "report"])
+    last = ordered.groupby("trial_id", sort=True).tail(1).set_index("trial_id")
+    ever_rejected = ordered.groupby("trial_id")["rejected"].apply(lambda s: bool(s.fillna(False).any()))
+    trials = last.assign(
+        organs=last["config.organs"],
+        alignment=last["config.alignment"],
+        lr=last["config.lr"],
+        lr_band=[lr_band(v) for v in last["config.lr"]],
+        vae_latent=last["config.vae_latent"],
+        failed=last["status"].isin(FAILED),
+        ever_rejected=ever_rejected.reindex(last.index).astype(bool) | last["status"].eq("rejected"),
+    )
+    for organ in ORGAN_MODULES:
+        trials[f"organ:{organ}"] = [organ in expand_organs(s) for s in trials["organs"]]
+    return trials.reset_index()
+
+
+def varying_factors(trials: pd.DataFrame) -> list[str]:
+    """The factors (and single organs) that take more than one value in this sweep."""
+    names = [f for f in FACTORS if trials[f].nunique(dropna=True) > 1]
+    names += [c for c in trials.columns if c.startswith("organ:") and trials[c].nunique() > 1]
+    return names
+
+
+def finite(values) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    return array[np.isfinite(array)]
