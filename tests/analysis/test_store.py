@@ -41,3 +41,31 @@ def test_unknown_metrics_are_not_columns_and_infinities_become_null(tmp_path):
     row = store.table().to_pylist()[0]
     assert row["heldout_loss"] is None and "surprise" not in row
     assert ResultsStore(tmp_path / "nothing").table().num_rows == 0
+
+
+def test_a_finished_trial_is_sealed_into_one_file_and_reads_the_same(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    for step in (10, 20, 30):
+        store.write(report_row("s", "t1", _result(step, 1.0 / step)))
+    store.write(report_row("s", "t2", _result(10, 0.7)))
+    before = store.table().to_pylist()
+    store.seal("t1")
+    assert sorted(p.name for p in store.root.iterdir()) == ["t1.trial.parquet", "t2-000000010.parquet"]
+    assert store.table().to_pylist() == before
+    assert store.read_row("t1", 20)["heldout_loss"] == 0.05 and store.read_row("t1", 40) is None
+    assert store.seal("t1") is None  # nothing loose left to seal
+
+
+def test_a_row_rewritten_after_sealing_wins_and_a_crash_mid_seal_loses_nothing(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    for step in (10, 20):
+        store.write(report_row("s", "t1", _result(step, 1.0)))
+    store.seal("t1")
+    store.write(report_row("s", "t1", _result(20, 0.25, status="done")))  # the trial resumed and re-reported
+    store.write(report_row("s", "t1", _result(30, 0.2)))
+    rows = {r["step"]: r for r in store.table().to_pylist()}
+    assert len(rows) == 3 and rows[20]["heldout_loss"] == 0.25 and rows[20]["status"] == "done"
+    store.seal("t1")  # and sealing again keeps the newer copy
+    rows = {r["step"]: r for r in store.table().to_pylist()}
+    assert [rows[s]["heldout_loss"] for s in (10, 20, 30)] == [1.0, 0.25, 0.2]
+    assert [p.name for p in store.root.iterdir()] == ["t1.trial.parquet"]

@@ -2,8 +2,11 @@
 
 One row per (trial, step), one small Parquet file per row, named by that key: writing a row
 again (a resumed trial re-reporting a step, a status update) atomically replaces its file, so
-a resumed sweep neither loses nor duplicates a row. pandas, polars, duckdb and
-pyarrow.dataset read the directory directly.
+a resumed sweep neither loses nor duplicates a row. When a trial ends, its rows are sealed into
+one file per trial (`{trial}.trial.parquet`, written before the row files go), so a sweep of
+thousands of trials is thousands of files, not millions. A row file of a sealed trial (a trial
+resumed after it ended) is newer and wins over the sealed copy of that row. pandas, polars,
+duckdb and pyarrow.dataset read the directory directly; `table()` also resolves that overlap.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import math
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (makes pa.compute available)
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from voxgraft.atomic import atomic_file
 
+SEALED_SUFFIX = ".trial.parquet"
 CONFIG_COLUMNS = {
     "config.organs": pa.string(),
     "config.lr": pa.float64(),
@@ -131,6 +136,37 @@ class ResultsStore:
     def _path(self, trial_id: str, step: int) -> Path:
         return self.root / f"{trial_id}-{step:09d}.parquet"
 
+    def _sealed_path(self, trial_id: str) -> Path:
+        return self.root / f"{trial_id}{SEALED_SUFFIX}"
+
+    def _row_files(self, trial_id: str | None = None) -> list[Path]:
+        pattern = f"{trial_id}-*.parquet" if trial_id else "*-*.parquet"
+        return sorted(p for p in self.root.glob(pattern) if not p.name.endswith(SEALED_SUFFIX))
+
+    def seal(self, trial_id: str) -> Path | None:
+        """Gather a trial's row files (and an earlier sealed file) into its sealed file, then
+        remove the row files. A crash in between leaves both copies, which read as one."""
+        rows = self._row_files(trial_id)
+        if not rows:
+            return None
+        sealed = self._sealed_path(trial_id)
+        parts = [pq.read_table(str(sealed), schema=SCHEMA)] if sealed.exists() else []
+        parts += [pq.read_table(str(p), schema=SCHEMA) for p in rows]
+        table = _newest_per_key(pa.concat_tables(parts)).sort_by([("step", "ascending")])
+        with atomic_file(sealed) as tmp:
+            pq.write_table(table, str(tmp))
+        for p in rows:
+            p.unlink(missing_ok=True)
+        return sealed
+
+    def write_sealed(self, rows: list[dict]) -> Path:
+        """Write a whole trial's rows as its sealed file at once (imports, benchmarks)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self._sealed_path(rows[0]["trial_id"])
+        with atomic_file(path) as tmp:
+            pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), str(tmp))
+        return path
+
     def write(self, row: dict) -> Path:
         """Insert or replace the row with this (trial_id, step), atomically."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -142,12 +178,32 @@ class ResultsStore:
 
     def read_row(self, trial_id: str, step: int) -> dict | None:
         path = self._path(trial_id, step)
-        return pq.read_table(str(path), schema=SCHEMA).to_pylist()[0] if path.exists() else None
+        if path.exists():
+            return pq.read_table(str(path), schema=SCHEMA).to_pylist()[0]
+        sealed = self._sealed_path(trial_id)
+        if sealed.exists():
+            rows = pq.read_table(str(sealed), schema=SCHEMA, filters=[("step", "=", step)]).to_pylist()
+            return rows[0] if rows else None
+        return None
 
     def dataset(self) -> ds.Dataset:
         return ds.dataset(str(self.root), schema=SCHEMA, format="parquet", exclude_invalid_files=True)
 
     def table(self) -> pa.Table:
+        """Every row once, by (trial, step)."""
         if not self.root.exists():
             return SCHEMA.empty_table()
-        return self.dataset().to_table().sort_by([("trial_id", "ascending"), ("step", "ascending")])
+        sealed = sorted(str(p) for p in self.root.glob(f"*{SEALED_SUFFIX}"))
+        loose = [str(p) for p in self._row_files()]
+        parts = [ds.dataset(files, schema=SCHEMA, format="parquet").to_table() for files in (sealed, loose) if files]
+        table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
+        if sealed and loose:
+            table = _newest_per_key(table)
+        return table.sort_by([("trial_id", "ascending"), ("step", "ascending")])
+
+
+def _newest_per_key(table: pa.Table) -> pa.Table:
+    """Keep the last occurrence of each (trial_id, step): later parts are newer."""
+    keyed = table.append_column("_order", pa.array(range(table.num_rows), pa.int64()))
+    last = keyed.group_by(["trial_id", "step"], use_threads=False).aggregate([("_order", "max")])["_order_max"]
+    return table.take(last.take(pa.compute.sort_indices(last)))  # in their original order

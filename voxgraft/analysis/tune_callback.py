@@ -43,6 +43,7 @@ class ResultsStoreCallback(Callback):
         if message and not row.get("message"):
             row["message"] = message
         self.store.write(row)
+        self.store.seal(trial.trial_id)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         row = self._last.get(trial.trial_id)

@@ -1,0 +1,93 @@
+"""After a real (tiny) sweep: `voxgraft report` and `voxgraft pick` as a user runs them."""
+
+import json
+
+import pytest
+import ray
+import torch
+from transformers import VitsModel
+
+from voxgraft.cli import main
+from voxgraft.models.checkpoints import load_recipient
+from voxgraft.models.organs import ORGAN_MODULES
+from voxgraft.search_spaces.schema import parse_sweep
+from voxgraft.speak import speak
+from voxgraft.sweep import run_sweep
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tiny_recipient, corpora, tmp_path_factory):
+    storage = tmp_path_factory.mktemp("pick_sweeps")
+    sweep = parse_sweep({
+        "name": "pickme", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4},
+        "search": {"organs": ["cadence", "decoder"], "lr": [1e-3], "alignment": ["forced"], "batch_size": 4, "steps": 4,
+                   "eval_every": 2, "fixed": {"segment_frames": 8}},
+        "searcher": "grid", "scheduler": {"type": "none"}, "objectives": [{"metric": "heldout_loss", "mode": "min"}],
+        "resources": {"cpu": 1}, "keep_checkpoints": 2, "storage": str(storage),
+    })
+    try:
+        outcome = run_sweep(sweep)
+    finally:
+        ray.shutdown()
+    return outcome.experiment_dir
+
+
+def test_report_after_a_real_sweep_plays_recipient_donor_and_transplants(finished_sweep, capsys):
+    assert main(["report", finished_sweep, "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "report/index.html" in out and "summary.md" in out
+    page = open(f"{finished_sweep}/report/index.html").read()
+    assert page.count("<audio") == 4 * 4  # 4 sentences x (recipient, donor, #1, #2)
+    assert page.count("data:audio/wav;base64,") == 16
+
+
+def test_pick_exports_a_ready_model_whose_frozen_organs_are_the_recipients(finished_sweep, tiny_recipient, tmp_path, capsys):
+    out = tmp_path / "best"
+    assert main(["pick", finished_sweep, "--objective", "heldout_duration_mae", "--export", str(out)]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert (card["organ_set"], card["organs_trained"]) in (("cadence", ["duration_predictor"]), ("decoder", ["decoder"]))
+    assert card["recipient_sha256"] == load_recipient(tiny_recipient[0]).sha256 and card["sweep"] == "pickme"
+    assert "heldout_duration_mae" in card["metrics"] and (out / "README.md").exists()
+    assert len(list((out / "samples").glob("*.wav"))) == 4
+    exported = VitsModel.from_pretrained(str(out), local_files_only=True).state_dict()
+    recipient = load_recipient(tiny_recipient[0]).model.state_dict()
+    trained = ORGAN_MODULES[card["organs_trained"][0]] + "."
+    for key, value in recipient.items():
+        if not key.startswith(trained):
+            assert torch.equal(exported[key], value), key
+    assert any(not torch.equal(exported[k], recipient[k]) for k in recipient if k.startswith(trained))
+    assert speak(out, "The cat sat on the mat.", tmp_path / "hello.wav") > 0
+
+
+def test_pick_by_pareto_knee_and_top_k_layout(finished_sweep, tmp_path):
+    assert main(["pick", finished_sweep, "--pareto", "knee", "--export", str(tmp_path / "knee")]) == 0
+    assert (tmp_path / "knee" / "config.json").exists()
+    assert main(["pick", finished_sweep, "--top", "2", "--export", str(tmp_path / "two")]) == 0
+    exported = sorted(p.name for p in (tmp_path / "two").iterdir())
+    assert len(exported) == 2 and exported[0].startswith("1-") and exported[1].startswith("2-")
+
+
+def test_pick_refuses_bad_input_and_writes_nothing(finished_sweep, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["pick", finished_sweep, "--objective", "loudness", "--export", str(out)]) == 2
+    assert "unknown objective 'loudness'" in capsys.readouterr().err
+    assert main(["pick", str(tmp_path), "--export", str(out)]) == 2
+    assert "no results store" in capsys.readouterr().err
+    other = tmp_path / "other_recipient"
+    model = load_recipient(json.loads(open(f"{finished_sweep}/voxgraft_sweep.json").read())["context"]["recipient"]).model
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)
+    model.save_pretrained(str(other))
+    assert main(["pick", finished_sweep, "--recipient", str(other), "--export", str(out)]) == 2
+    assert "merge it with the recipient it was trained on" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_report_logs_to_wandb_offline(finished_sweep, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    assert main(["report", finished_sweep, "--out", str(tmp_path / "r"), "--wandb"]) == 0
+    runs = list((tmp_path / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1 and any(runs[0].rglob("*.wandb"))
+    assert "W&B run:" in capsys.readouterr().out
