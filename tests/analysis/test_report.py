@@ -59,13 +59,14 @@ def test_shapley_is_exact_on_a_full_factorial_and_recovers_the_planted_organ_eff
 
 
 def test_shapley_is_estimated_and_says_so_when_subsets_are_missing(sweep_dir, tmp_path):
-    partial = tmp_path / "partial"
-    shutil.copytree(sweep_dir, partial)
-    organs = ResultsStore(partial / "results").table().to_pandas()  # drop every trial that trained flow alone or flow + decoder
-    drop = set(organs.loc[organs["config.organs"].isin(["flow", "decoder,flow"]), "trial_id"])
-    for trial in drop:
-        (partial / "results" / f"{trial}.trial.parquet").unlink()
-    shapley = analyse(partial).shapley["transfer_timbre"]
+    trials = {}
+    for row in ResultsStore(sweep_dir / "results").table().to_pylist():
+        if row["config.organs"] not in ("flow", "decoder,flow"):  # two organ subsets never ran
+            trials.setdefault(row["trial_id"], []).append(row)
+    partial = ResultsStore(tmp_path / "partial" / "results")
+    for rows in trials.values():
+        partial.write_sealed(rows)
+    shapley = analyse(tmp_path / "partial").shapley["transfer_timbre"]
     assert not shapley.exact and shapley.note.startswith("estimated")
     assert max(shapley.values, key=shapley.values.get) == "decoder"
 

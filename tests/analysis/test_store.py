@@ -69,3 +69,22 @@ def test_a_row_rewritten_after_sealing_wins_and_a_crash_mid_seal_loses_nothing(t
     rows = {r["step"]: r for r in store.table().to_pylist()}
     assert [rows[s]["heldout_loss"] for s in (10, 20, 30)] == [1.0, 0.25, 0.2]
     assert [p.name for p in store.root.iterdir()] == ["t1.trial.parquet"]
+
+
+def test_sealed_trials_are_merged_into_segments_and_read_the_same(tmp_path):
+    store = ResultsStore(tmp_path / "results")
+    for t in range(5):
+        for step in (10, 20):
+            store.write(report_row("s", f"t{t}", _result(step, t + step / 100)))
+    before = store.table().to_pylist()
+    for t in range(5):
+        store.seal(f"t{t}")
+    assert store.compact(min_trials=3) is not None
+    names = sorted(p.name for p in store.root.iterdir())
+    assert len(names) == 1 and names[0].startswith("segment-")
+    assert store.table().to_pylist() == before
+    assert store.read_row("t3", 20)["heldout_loss"] == 3.2
+    store.write(report_row("s", "t3", _result(20, 9.0)))  # t3 resumed after compaction: the newer row wins
+    store.seal("t3")
+    assert {(r["trial_id"], r["step"]): r["heldout_loss"] for r in store.table().to_pylist()}[("t3", 20)] == 9.0
+    assert store.table().num_rows == 10

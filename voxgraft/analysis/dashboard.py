@@ -83,7 +83,7 @@ def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     return "".join(parts) + f"<table>{header}{''.join(rows)}</table>"
 
 
-def objective_section(analysis: Analysis, metric: str, mode: str) -> str:
+def objective_section(analysis: Analysis, metric: str, mode: str, curves: bool) -> str:
     better = "lower" if mode == "min" else "higher"
     parts = [f"<h2>{_esc(metric)} ({better} is better)</h2>", "<h3>What mattered most</h3>", _table(analysis.ranking[metric])]
     effects = analysis.effects[metric]
@@ -99,7 +99,8 @@ def objective_section(analysis: Analysis, metric: str, mode: str) -> str:
     if shapley is not None:
         parts += ["<h3>Per-organ contributions (Shapley)</h3>", f"<p class='note'>{_esc(shapley.note)}</p>",
                   f"<figure>{plots.bars_plot(shapley.values, f'contribution to {metric}')}</figure>"]
-    parts += ["<h3>Learning curves by organ set</h3>", f"<figure>{plots.curves_plot(analysis.rows, metric)}</figure>"]
+    if curves:
+        parts += ["<h3>Learning curves by organ set</h3>", f"<figure>{plots.curves_plot(analysis.rows, metric)}</figure>"]
     return "".join(parts)
 
 
@@ -117,8 +118,8 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
         parts += ["<h2>Donor-likeness against recipient preservation</h2>",
                   f"<figure>{plots.pareto_plot(analysis.pareto, x, y)}</figure>",
                   _table(front[["trial_id", "organs", "alignment", "lr", x, y, "knee"]])]
-    for metric, mode in analysis.objectives:
-        parts.append(objective_section(analysis, metric, mode))
+    for i, (metric, mode) in enumerate(analysis.objectives):
+        parts.append(objective_section(analysis, metric, mode, curves=i < 2))  # the sweep's objective and donor-likeness
     parts += ["<h2>Rejection: which factors predict it</h2>", _table(analysis.rejection)]
     body = "".join(parts)
     return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>voxgraft: {_esc(analysis.name)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 CURVE_LINES_MAX = 40  # above this many trials in a group, draw its median and quartile band
+RASTER_POINTS = 2000  # above this many points a scatter is embedded as an image inside the SVG
 
 
 def _svg(fig) -> str:
@@ -64,9 +65,9 @@ def pareto_plot(points: pd.DataFrame, x: str, y: str) -> str:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     bad = points["failed"] | points["rejected"].fillna(False).astype(bool)
     ok = points[~bad]
-    ax.scatter(ok[x], ok[y], s=14, alpha=0.6, label="trials")
+    ax.scatter(ok[x], ok[y], s=14, alpha=0.6, label="trials", rasterized=len(ok) > RASTER_POINTS)
     if bad.any():
-        ax.scatter(points.loc[bad, x], points.loc[bad, y], marker="x", color="red", s=24, label="rejected / failed")
+        ax.scatter(points.loc[bad, x], points.loc[bad, y], marker="x", color="red", s=24, label="rejected / failed", rasterized=bad.sum() > RASTER_POINTS)
     front = points[points["on_front"]].sort_values(x)
     ax.plot(front[x], front[y], "-o", color="black", ms=4, label="Pareto front")
     knee = points[points["knee"]]

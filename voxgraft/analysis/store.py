@@ -5,13 +5,16 @@ again (a resumed trial re-reporting a step, a status update) atomically replaces
 a resumed sweep neither loses nor duplicates a row. When a trial ends, its rows are sealed into
 one file per trial (`{trial}.trial.parquet`, written before the row files go), so a sweep of
 thousands of trials is thousands of files, not millions. A row file of a sealed trial (a trial
-resumed after it ended) is newer and wins over the sealed copy of that row. pandas, polars,
+resumed after it ended) is newer and wins over the sealed copy of that row. Every
+SEGMENT_TRIALS sealed trials are merged into one segment file (`segment-{time}.parquet`), so a
+sweep of ten thousand trials reads in a second, not in thousands of small-file opens. pandas, polars,
 duckdb and pyarrow.dataset read the directory directly; `table()` also resolves that overlap.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +25,8 @@ import pyarrow.parquet as pq
 from voxgraft.atomic import atomic_file
 
 SEALED_SUFFIX = ".trial.parquet"
+SEGMENT_PREFIX = "segment-"
+SEGMENT_TRIALS = 64
 CONFIG_COLUMNS = {
     "config.organs": pa.string(),
     "config.lr": pa.float64(),
@@ -141,7 +146,23 @@ class ResultsStore:
 
     def _row_files(self, trial_id: str | None = None) -> list[Path]:
         pattern = f"{trial_id}-*.parquet" if trial_id else "*-*.parquet"
-        return sorted(p for p in self.root.glob(pattern) if not p.name.endswith(SEALED_SUFFIX))
+        return sorted(p for p in self.root.glob(pattern) if not p.name.endswith(SEALED_SUFFIX) and not p.name.startswith(SEGMENT_PREFIX))
+
+    def _segments(self) -> list[Path]:
+        return sorted(self.root.glob(f"{SEGMENT_PREFIX}*.parquet"))  # by creation time: later is newer
+
+    def compact(self, min_trials: int = SEGMENT_TRIALS) -> Path | None:
+        """Merge the sealed trial files into one segment once there are `min_trials` of them."""
+        sealed = sorted(self.root.glob(f"*{SEALED_SUFFIX}"))
+        if len(sealed) < max(min_trials, 1):
+            return None
+        table = pa.concat_tables([pq.read_table(str(p), schema=SCHEMA) for p in sealed])
+        path = self.root / f"{SEGMENT_PREFIX}{time.time_ns():020d}.parquet"
+        with atomic_file(path) as tmp:
+            pq.write_table(table, str(tmp))
+        for p in sealed:
+            p.unlink(missing_ok=True)
+        return path
 
     def seal(self, trial_id: str) -> Path | None:
         """Gather a trial's row files (and an earlier sealed file) into its sealed file, then
@@ -157,6 +178,7 @@ class ResultsStore:
             pq.write_table(table, str(tmp))
         for p in rows:
             p.unlink(missing_ok=True)
+        self.compact()
         return sealed
 
     def write_sealed(self, rows: list[dict]) -> Path:
@@ -165,6 +187,7 @@ class ResultsStore:
         path = self._sealed_path(rows[0]["trial_id"])
         with atomic_file(path) as tmp:
             pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), str(tmp))
+        self.compact()
         return path
 
     def write(self, row: dict) -> Path:
@@ -180,10 +203,11 @@ class ResultsStore:
         path = self._path(trial_id, step)
         if path.exists():
             return pq.read_table(str(path), schema=SCHEMA).to_pylist()[0]
-        sealed = self._sealed_path(trial_id)
-        if sealed.exists():
-            rows = pq.read_table(str(sealed), schema=SCHEMA, filters=[("step", "=", step)]).to_pylist()
-            return rows[0] if rows else None
+        for part in [self._sealed_path(trial_id), *reversed(self._segments())]:  # newest first
+            if part.exists():
+                rows = pq.read_table(str(part), schema=SCHEMA, filters=[("trial_id", "=", trial_id), ("step", "=", step)]).to_pylist()
+                if rows:
+                    return rows[0]
         return None
 
     def dataset(self) -> ds.Dataset:
@@ -193,13 +217,18 @@ class ResultsStore:
         """Every row once, by (trial, step)."""
         if not self.root.exists():
             return SCHEMA.empty_table()
-        sealed = sorted(str(p) for p in self.root.glob(f"*{SEALED_SUFFIX}"))
-        loose = [str(p) for p in self._row_files()]
-        parts = [ds.dataset(files, schema=SCHEMA, format="parquet").to_table() for files in (sealed, loose) if files]
-        table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
-        if sealed and loose:
-            table = _newest_per_key(table)
+        files = [str(p) for p in self._segments()] + sorted(str(p) for p in self.root.glob(f"*{SEALED_SUFFIX}"))
+        files += [str(p) for p in self._row_files()]  # oldest to newest
+        if not files:
+            return SCHEMA.empty_table()
+        table = ds.dataset(files, schema=SCHEMA, format="parquet").to_table()
+        if _has_duplicate_keys(table):  # a trial re-reported after sealing: read in order, newest wins
+            table = _newest_per_key(pa.concat_tables([pq.read_table(f, schema=SCHEMA) for f in files]))
         return table.sort_by([("trial_id", "ascending"), ("step", "ascending")])
+
+
+def _has_duplicate_keys(table: pa.Table) -> bool:
+    return table.group_by(["trial_id", "step"]).aggregate([]).num_rows < table.num_rows
 
 
 def _newest_per_key(table: pa.Table) -> pa.Table:

@@ -3,12 +3,17 @@ defaults (about 36M parameters, the original VITS size)."""
 
 from __future__ import annotations
 
-from transformers import VitsConfig
+from typing import TYPE_CHECKING
 
 from voxgraft.data.features import FeatureParams
 
+if TYPE_CHECKING:  # transformers is imported where a config is built, not when the CLI starts
+    from transformers import VitsConfig
+
 
 def tiny_config(vocab_size: int) -> VitsConfig:
+    from transformers import VitsConfig
+
     return VitsConfig(
         vocab_size=vocab_size,
         hidden_size=64,
@@ -40,6 +45,8 @@ def tiny_config(vocab_size: int) -> VitsConfig:
 
 
 def base_config(vocab_size: int) -> VitsConfig:
+    from transformers import VitsConfig
+
     return VitsConfig(vocab_size=vocab_size, spectrogram_bins=FeatureParams().n_bins, sampling_rate=FeatureParams().sample_rate)
 
 
