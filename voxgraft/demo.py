@@ -103,10 +103,35 @@ def run_demo(
     seconds = speak(out / "models" / "recipient", utterance.text, sample)
     console.print(f"the recipient says {utterance.text!r} in {sample} ({seconds:.2f} s)", highlight=False)
     if sweep:
-        run_smoke_sweep(out, heldout=settings.heldout, console=console)
+        exp_dir = run_smoke_sweep(out, heldout=settings.heldout, console=console)
+        report_and_export(exp_dir, out / "best_transplant", console)
 
 
-def run_smoke_sweep(out: Path, heldout: int, console: Console) -> None:
+def report_and_export(exp_dir: Path, target: Path, console: Console) -> None:
+    """The sweep's report, and its best transplant exported as a ready model (kept when the same
+    checkpoint was exported before)."""
+    from voxgraft.analysis.pick import choose, export, recipient_of
+    from voxgraft.analysis.report import analyse, best_trials, write_report
+
+    with console.status("writing the sweep report"):
+        analysis = analyse(exp_dir)
+        files = write_report(analysis, best_trials(analysis, 3))
+    best = choose(exp_dir)[0]
+    try:
+        exported_from = json.loads((target / "card.json").read_text())["source_checkpoint"]
+    except (OSError, ValueError, KeyError):
+        exported_from = None
+    if exported_from != str(best.checkpoint):
+        export(best, target, recipient_of(exp_dir), analysis.name, exp_dir)
+    console.print(f"report: {files.html} (open it in a browser; summary in {files.summary})", highlight=False)
+    console.print(
+        f"best transplant exported to {target} (trial {best.row['trial_id']}, organs {best.row['config.organs']}); "
+        f"try: voxgraft synth {target} \"Hello there.\" hello.wav",
+        highlight=False,
+    )
+
+
+def run_smoke_sweep(out: Path, heldout: int, console: Console) -> Path:
     """The built-in smoke sweep on the demo's tiny recipient and cadence donor: run it, resume it
     if an earlier demo was interrupted, or show the finished one."""
     from voxgraft.search_spaces.schema import EvalSet, builtin_sweeps, load_sweep
@@ -131,11 +156,12 @@ def run_smoke_sweep(out: Path, heldout: int, console: Console) -> None:
     rows = store.table().to_pylist()
     table = Table(title=f"smoke sweep ({status}): {len({r['trial_id'] for r in rows})} trials, results in {store.root}")
     shown = (sweep.objective.metric, "transfer_speaking_rate", "speaker_drift", "mcd", "rejection_score")
-    for col in ("organs", "lr", "alignment", "steps", "status", *shown):
+    headers = ("organs", "lr", "align", "steps", "status", sweep.objective.metric.removeprefix("heldout_"), "rate transfer", "speaker drift", "MCD", "rejection")
+    for col in headers:
         table.add_column(col)
     for trial in sorted({r["trial_id"] for r in rows}):
         last = max((r for r in rows if r["trial_id"] == trial), key=lambda r: r["step"])
-        status = last["status"] + (" (rejected)" if last["rejected"] and last["status"] != "rejected" else "")
+        status = last["status"] + (" rejected" if last["rejected"] and last["status"] != "rejected" else "")
         table.add_row(
             last["config.organs"], f"{last['config.lr']:.0e}", last["config.alignment"], str(last["step"]), status,
             *(_fmt(last[c]) for c in shown),
@@ -153,6 +179,7 @@ def run_smoke_sweep(out: Path, heldout: int, console: Console) -> None:
             "(its samples/ speak the held-out sentences)",
             highlight=False,
         )
+    return exp_dir
 
 
 def _fmt(value) -> str:
