@@ -180,7 +180,10 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
     except (OSError, json.JSONDecodeError):
         raise SweepError(f"{directory}: not a voxgraft sweep directory (no readable {SPEC_FILE})") from None
     sweep = parse_sweep(spec["sweep"], f"{directory}/{SPEC_FILE}")
-    context = TrialContext(**spec["context"])
+    if "anchors" in spec["context"]:
+        context = TrialContext(**spec["context"])
+    else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
+        context = prepare(sweep)
     if not tune.Tuner.can_restore(directory):
         raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
     _init_ray(address)

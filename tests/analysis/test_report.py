@@ -40,6 +40,9 @@ def test_the_factor_that_matters_ranks_first_and_the_null_factor_covers_zero(ana
         assert null["low"] < 0 < null["high"]
     lr = effects.loc[("lr_band", "1e-3..1e-2")]
     assert lr["low"] > 0  # the planted learning-rate effect is found too
+    grid = analysis.grids["transfer_timbre"]["organ × lr_band"]  # each organ trained, at each lr decade
+    assert list(grid.index) == ["posterior_encoder", "flow", "decoder"]
+    assert (grid["1e-3..1e-2"] - grid["1e-4..1e-3"]).tolist() == pytest.approx([synthetic_store.LR_EFFECT] * 3, abs=0.02)
 
 
 def test_optuna_importance_ranks_organs_first_and_the_null_factor_last(analysis):

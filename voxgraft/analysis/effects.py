@@ -61,3 +61,13 @@ def interaction_grid(trials: pd.DataFrame, objective: str, rows: str, columns: s
     if usable.empty:
         return pd.DataFrame()
     return usable.pivot_table(index=usable[rows].astype(str), columns=usable[columns].astype(str), values=objective, aggfunc="mean")
+
+
+def organ_grid(trials: pd.DataFrame, objective: str, columns: str) -> pd.DataFrame:
+    """Mean objective of the trials that trained each single organ, per level of `columns`."""
+    usable = trials[np.isfinite(trials[objective].astype(float))]
+    organs = [c for c in usable.columns if c.startswith("organ:") and usable[c].any()]
+    if usable.empty or not organs:
+        return pd.DataFrame()
+    rows = {c.removeprefix("organ:"): usable[usable[c]].groupby(usable[columns].astype(str))[objective].mean() for c in organs}
+    return pd.DataFrame(rows).T

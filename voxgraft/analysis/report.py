@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects
+from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
 from voxgraft.analysis.importance import Shapley, importances, organ_shapley
 from voxgraft.analysis.pareto import axes, pareto_front
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
@@ -91,8 +91,10 @@ def analyse(sweep_dir: str | Path, seed: int = 0) -> Analysis:
         analysis.grids[metric] = {
             f"{a} × {b}": interaction_grid(eligible, metric, a, b)
             for a, b in (("organs", "alignment"), ("organs", "lr_band"))
-            if a in trials and b in trials and trials[a].nunique() > 1 and trials[b].nunique() > 1
+            if trials[a].nunique() > 1 and trials[b].nunique() > 1
         }
+        if trials["lr_band"].nunique() > 1:
+            analysis.grids[metric]["organ × lr_band"] = organ_grid(eligible, metric, "lr_band")
         analysis.importance[metric] = importances(eligible, metric, mode, seed=seed)
         analysis.shapley[metric] = organ_shapley(eligible, metric)
     if np.isfinite(trials[[x, y]].astype(float)).all(axis=1).any():
