@@ -8,6 +8,13 @@ from pathlib import Path
 from voxgraft.console import Formatter, console, fail
 
 
+def at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
     from voxgraft.analysis.summary import summary_table
@@ -53,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  voxgraft report demo_out/sweeps/smoke\n  voxgraft report sweeps/cadence --top 5 --wandb",
     )
     report.add_argument("sweep_dir", type=Path, help="the sweep's experiment directory (STORAGE/NAME)")
-    report.add_argument("--top", type=int, default=3, help="top transplants to list and play (default 3)")
+    report.add_argument("--top", type=at_least_one, default=3, help="top transplants to list and play (default 3)")
     report.add_argument("--out", type=Path, default=None, help="where to write (default SWEEP_DIR/report)")
     report.add_argument("--wandb", action="store_true", help="also log the tables and page to W&B (offline unless configured)")
     report.set_defaults(func=cmd_report)
@@ -68,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     how = pick.add_mutually_exclusive_group()
     how.add_argument("--objective", default=None, help="a results column to optimize (default: the sweep's first objective)")
     how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
-    pick.add_argument("--top", type=int, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
+    pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
     pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
     pick.add_argument("--recipient", default=None, help="the recipient, if the sweep's spec no longer points at it")
     pick.set_defaults(func=cmd_pick)

@@ -25,8 +25,8 @@ from voxgraft.data.measure import median_f0, phoneme_count, speaking_rate
 from voxgraft.data.phonemizer import phonemize
 from voxgraft.data.synth import VOICE_FILENAME, synthesize_corpus
 from voxgraft.data.voices import DEMO_PRESETS, PRESETS
+from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.speak import speak
-from voxgraft.sweep import SPEC_FILE
 from voxgraft.trainables.pretrain import RECORD_FILE, PretrainSettings, pretrain
 
 ARITHMETIC_PRESETS = tuple(p for p in PRESETS if p not in DEMO_PRESETS)
@@ -146,7 +146,7 @@ def run_smoke_sweep(out: Path, heldout: int, console: Console) -> Path:
         }
     )
     exp_dir = Path(experiment_dir(sweep))
-    store = ResultsStore(exp_dir / "results")
+    store = ResultsStore(exp_dir / RESULTS_DIR)
     if _finished(store):
         status, best = "cached", best_row(sweep, store)
     else:
@@ -169,7 +169,7 @@ def run_smoke_sweep(out: Path, heldout: int, console: Console) -> Path:
     console.print(table)
     console.print(
         f"transfer: 0 = the untouched recipient, 1 = the donor's recordings; A/B renderings of the held-out "
-        f"sentences in {exp_dir / 'references'}",
+        f"sentences in {exp_dir / REFERENCES_DIR}",
         highlight=False,
     )
     if best:

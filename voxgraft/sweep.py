@@ -11,6 +11,7 @@ from pathlib import Path
 from voxgraft.analysis.store import ResultsStore
 from voxgraft.analysis.tune_callback import ResultsStoreCallback
 from voxgraft.data.training_set import open_training_set
+from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep, parse_sweep
 from voxgraft.search_spaces.tuner import param_space, tune_config
@@ -18,7 +19,6 @@ from voxgraft.trainables.evaluate.anchors import compute_anchors, write_anchors
 from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
 from voxgraft.trainables.transplant import TrialContext, recipient_symbols, transplant_trial
 
-SPEC_FILE = "voxgraft_sweep.json"
 
 
 class SweepError(ValueError):
@@ -47,13 +47,13 @@ def results_dir(sweep: Sweep) -> Path:
     """The store lives beside the experiment for local storage; for cloud storage, on the
     driver under ./sweeps (copy it up with the tool of your cloud)."""
     if is_uri(sweep.storage):
-        return Path("sweeps").resolve() / sweep.name / "results"
-    return Path(experiment_dir(sweep)) / "results"
+        return Path("sweeps").resolve() / sweep.name / RESULTS_DIR
+    return Path(experiment_dir(sweep)) / RESULTS_DIR
 
 
 def references_dir(sweep: Sweep) -> Path:
     """The sweep's anchors and A/B renderings (recipient/, donor/), beside its results."""
-    return results_dir(sweep).parent / "references"
+    return results_dir(sweep).parent / REFERENCES_DIR
 
 
 def prepare(sweep: Sweep) -> TrialContext:

@@ -108,6 +108,16 @@ def test_report_refuses_a_directory_without_a_store(tmp_path, capsys):
     assert not (tmp_path / "report").exists()
 
 
+@pytest.mark.parametrize("command", ["report", "pick"])
+def test_top_must_be_at_least_one(command, sweep_dir, tmp_path, capsys):
+    extra = ["--export", str(tmp_path / "out")] if command == "pick" else ["--out", str(tmp_path / "report")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, str(sweep_dir), "--top", "0", *extra])
+    assert exit_info.value.code == 2
+    assert "must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "report").exists()
+
+
 def test_the_page_renders_in_headless_chromium_with_plots_and_no_outside_requests(sweep_dir, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from voxgraft.analysis import plots
 from voxgraft.analysis.report import Analysis
+from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -54,7 +55,7 @@ def samples_dir(analysis: Analysis, trial_id: str, metric: str, mode: str) -> Pa
     rows = analysis.rows[(analysis.rows["trial_id"] == trial_id) & analysis.rows["checkpoint"].notna()]
     rows = rows.sort_values(metric, ascending=(mode == "min"), na_position="last")
     for checkpoint in rows["checkpoint"]:
-        samples = Path(checkpoint) / "samples"
+        samples = Path(checkpoint) / SAMPLES_SUBDIR
         if samples.is_dir() and any(samples.glob("*.wav")):
             return samples
     return None
@@ -64,7 +65,7 @@ def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     """One table, a row per held-out sentence: the untouched recipient, the donor's recording,
     then each top transplant's best kept checkpoint (each sound embedded once)."""
     metric, mode = analysis.objectives[0]
-    references = analysis.sweep_dir / "references"
+    references = analysis.sweep_dir / REFERENCES_DIR
     trials = [(rank, trial, samples_dir(analysis, trial["trial_id"], metric, mode)) for rank, (_, trial) in enumerate(top.iterrows(), 1)]
     sentences = sorted({p.name for _, _, d in trials if d for p in d.glob("*.wav")} | {p.name for p in references.glob("donor/*.wav")})
     parts = ["<h2>Listen: recipient, donor and the top transplants</h2>",

@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis.pareto import axes, pareto_front
-from voxgraft.analysis.report import SPEC_FILE, sweep_objectives
+from voxgraft.analysis.report import sweep_objectives
 from voxgraft.analysis.store import METRIC_COLUMNS
 from voxgraft.analysis.trials import read_rows, trial_table
 from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
+from voxgraft.layout import RESULTS_DIR, SAMPLES_SUBDIR, SPEC_FILE, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import merged_model
 
-TRANSPLANT_SUBDIR = "transplant"  # trainables/transplant.py's layout of a trial checkpoint
-SAMPLES_SUBDIR = "samples"
 HIGHER_IS_BETTER = ("transfer_", "speaker_sim_donor", "steps_per_s")
 
 
@@ -60,7 +59,7 @@ def candidates(rows: pd.DataFrame) -> pd.DataFrame:
 
 def choose(sweep_dir: str | Path, objective: str | None = None, pareto_knee: bool = False, top: int = 1) -> list[Pick]:
     sweep_dir = Path(sweep_dir)
-    rows = read_rows(sweep_dir) if (sweep_dir / "results").is_dir() else pd.DataFrame()
+    rows = read_rows(sweep_dir) if (sweep_dir / RESULTS_DIR).is_dir() else pd.DataFrame()
     if rows.empty:
         raise PickError(f"{sweep_dir}: no results store with reports here (give a sweep's experiment directory)")
     pool = candidates(rows)

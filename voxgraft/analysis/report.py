@@ -18,9 +18,8 @@ from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_eff
 from voxgraft.analysis.importance import Shapley, importances, organ_shapley
 from voxgraft.analysis.pareto import axes, pareto_front
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
+from voxgraft.layout import REPORT_DIR, RESULTS_DIR, SPEC_FILE
 
-SPEC_FILE = "voxgraft_sweep.json"  # what sweep.py writes beside the experiment
-REPORT_DIR = "report"
 DEFAULT_OBJECTIVE = ("heldout_loss", "min")
 
 
@@ -70,7 +69,7 @@ def rejection_table(trials: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
 
 def analyse(sweep_dir: str | Path, seed: int = 0) -> Analysis:
     sweep_dir = Path(sweep_dir)
-    if not (sweep_dir / "results").is_dir():
+    if not (sweep_dir / RESULTS_DIR).is_dir():
         raise ReportError(f"{sweep_dir}: no results/ store here (give the sweep's experiment directory, e.g. demo_out/sweeps/smoke)")
     name, objectives = sweep_objectives(sweep_dir)
     rows = read_rows(sweep_dir)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from voxgraft.analysis.store import ResultsStore
+from voxgraft.layout import RESULTS_DIR
 from voxgraft.models.organs import ORGAN_MODULES, PRESETS
 
 FACTORS = ("organs", "alignment", "lr_band", "vae_latent")
@@ -38,7 +38,7 @@ def lr_band(lr: float) -> str:
 
 def read_rows(sweep_dir: str | Path) -> pd.DataFrame:
     """Every stored report of a sweep directory (its results/ store), oldest step first."""
-    return ResultsStore(Path(sweep_dir) / "results").table().to_pandas()
+    return ResultsStore(Path(sweep_dir) / RESULTS_DIR).table().to_pandas()
 
 
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -67,8 +67,3 @@ def varying_factors(trials: pd.DataFrame) -> list[str]:
     names = [f for f in FACTORS if trials[f].nunique(dropna=True) > 1]
     names += [c for c in trials.columns if c.startswith("organ:") and trials[c].nunique() > 1]
     return names
-
-
-def finite(values) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    return array[np.isfinite(array)]

@@ -25,6 +25,7 @@ from safetensors.torch import load_file
 
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
+from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save_transplant
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
@@ -38,8 +39,6 @@ from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_me
 
 TRAINER_STATE = "trainer.pt"
 FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory budget
-TRANSPLANT_SUBDIR = "transplant"
-SAMPLES_SUBDIR = "samples"  # the held-out sentences as this checkpoint speaks them
 INTEGER_SETTINGS = ("segment_frames", "seed")  # of a sweep's `fixed` overrides
 
 

@@ -26,7 +26,7 @@ from transformers import VitsModel
 from voxgraft.atomic import atomic_file
 from voxgraft.data.training_set import TrainingSet
 from voxgraft.trainables.evaluate.measures import recording_measures, rendering_measures
-from voxgraft.trainables.evaluate.render import Utterances, render
+from voxgraft.trainables.evaluate.render import Utterances, render, write_wavs
 from voxgraft.trainables.evaluate.speaker import SpeakerEncoder, centroid
 from voxgraft.trainables.transplant_metrics import duration_mae
 
@@ -103,8 +103,7 @@ def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEnc
     donor_measures = recording_measures(heldout, encoder, donor_centroid, recipient_centroid)
     if samples_dir is not None:
         rendering.write(Path(samples_dir) / "recipient", heldout.utterance_ids)
-        donor_rendering = type(rendering)(heldout.recordings, [], heldout.sample_rate, rendering.hop_length)
-        donor_rendering.write(Path(samples_dir) / "donor", heldout.utterance_ids)
+        write_wavs(Path(samples_dir) / "donor", heldout.utterance_ids, heldout.recordings, heldout.sample_rate)
     return Anchors(
         recipient=recipient_measures,
         donor=donor_measures,

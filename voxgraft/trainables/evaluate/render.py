@@ -72,14 +72,19 @@ class Rendering:
         return [drop_blanks(t, [f * per_frame for f in fr]) for t, fr in zip(tokens, self.frames)]
 
     def write(self, directory: Path, utterance_ids: list[str]) -> list[Path]:
-        directory.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for uid, wav in zip(utterance_ids, self.wavs):
-            path = directory / f"{uid}.wav"
-            with atomic_file(path) as tmp:
-                sf.write(str(tmp), np.clip(wav, -1.0, 1.0), self.sample_rate, subtype="PCM_16", format="WAV")
-            paths.append(path)
-        return paths
+        return write_wavs(directory, utterance_ids, self.wavs, self.sample_rate)
+
+
+def write_wavs(directory: Path, utterance_ids: list[str], wavs: list[np.ndarray], sample_rate: int) -> list[Path]:
+    """One 16-bit wav per utterance, `<id>.wav`, each written atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for uid, wav in zip(utterance_ids, wavs):
+        path = directory / f"{uid}.wav"
+        with atomic_file(path) as tmp:
+            sf.write(str(tmp), np.clip(wav, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+        paths.append(path)
+    return paths
 
 
 @torch.no_grad()
