@@ -47,6 +47,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from voxgraft.data.training_set import TrainingSetError
     from voxgraft.models.alignment import AlignmentError, check_strategy
     from voxgraft.models.checkpoints import CheckpointError
+    from voxgraft.models.styled_vits import StyleError
     from voxgraft.trainables.pretrain import PretrainSettings, pretrain
     from voxgraft.trainables.trainer import TrainConfig
 
@@ -54,6 +55,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         return fail("--steps, --checkpoint-every and --batch-size must be at least 1")
     if not args.learning_rate > 0:
         return fail("--learning-rate must be positive")
+    if args.style_latent < 0 or args.style_beta < 0 or args.style_anneal_steps < 0:
+        return fail("--style-latent, --style-beta and --style-anneal-steps must not be negative")
     try:
         check_strategy(args.alignment)
     except AlignmentError as exc:
@@ -66,6 +69,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         heldout=args.heldout,
         train=TrainConfig(learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed),
         duration_steps=args.duration_steps,
+        style_latent=args.style_latent,
+        style_beta=args.style_beta,
+        style_anneal_steps=args.style_anneal_steps,
     )
     try:
         with progress_bar() as progress:
@@ -76,7 +82,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                 progress.update(task, completed=step, description=f"pretraining [{shown}]")
 
             result = pretrain(args.corpus, args.out, settings, report)
-    except (CorpusError, TrainingSetError, CheckpointError, AlignmentError, ValueError) as exc:
+    except (CorpusError, TrainingSetError, CheckpointError, AlignmentError, StyleError, ValueError) as exc:
         return fail(str(exc))
     if result.resumed_from:
         console.print(f"resumed at step {result.resumed_from}", highlight=False)
@@ -122,9 +128,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "pretrain",
         help="train a recipient voice from scratch on a corpus, or continue one; resumes where it stopped",
         formatter_class=Formatter,
-        epilog="example:\n  voxgraft pretrain corpora/recipient models/recipient --config tiny --steps 300",
+        epilog="examples:\n  voxgraft pretrain corpora/recipient models/recipient --config tiny --steps 300\n"
+        "  voxgraft pretrain corpora/man corpora/woman corpora/man_whisper corpora/woman_whisper models/voices "
+        "--style-latent 16   # one multi-voice model with a style VAE",
     )
-    pre.add_argument("corpus")
+    pre.add_argument("corpus", nargs="+", help="one corpus per voice; several train one multi-voice model")
     pre.add_argument("out", help="model directory to write (an existing one is continued)")
     pre.add_argument("--config", default="tiny", choices=sorted(CONFIGS), help="model size of a new model")
     pre.add_argument("--alignment", default="forced", help=f"one of: {', '.join(STRATEGIES)}")
@@ -133,8 +141,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     pre.add_argument("--batch-size", type=int, default=8)
     pre.add_argument("--learning-rate", type=float, default=1e-3)
     pre.add_argument("--duration-steps", type=int, default=300, help="duration-predictor-only steps after the joint phase")
-    pre.add_argument("--heldout", type=int, default=4, help="utterances held out for the measures")
+    pre.add_argument("--heldout", type=int, default=4, help="utterances held out for the measures (per voice)")
     pre.add_argument("--seed", type=int, default=0)
+    pre.add_argument("--style-latent", type=int, default=0, metavar="N", help="give a new model a style VAE with an N-dim latent")
+    pre.add_argument("--style-beta", type=float, default=0.01, help="weight of the style VAE's KL after annealing")
+    pre.add_argument("--style-anneal-steps", type=int, default=200, help="steps over which the KL weight rises from 0 to beta")
     pre.set_defaults(func=cmd_pretrain)
 
     synth = sub.add_parser(
@@ -166,7 +177,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             outcome = resume_sweep(args.resume, address=args.address)
         else:
             if not args.space:
-                return fail("give a sweep file (or a built-in name: smoke, cadence, timbre, ablation), or --resume DIR")
+                return fail("give a sweep file (or a built-in name: smoke, cadence, timbre, ablation, vae), or --resume DIR")
             path = builtin_sweeps().get(args.space, args.space)
             sweep = load_sweep(path)
             overrides = {k: v for k, v in (("recipient", args.recipient), ("donor", args.donor), ("storage", args.storage)) if v}
@@ -197,7 +208,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  voxgraft sweep smoke                       # built-in CPU sweep on the demo voices\n"
         "  voxgraft sweep my_sweep.yaml --address auto\n  voxgraft sweep --resume demo_out/sweeps/smoke",
     )
-    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, cadence, timbre, ablation")
+    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, cadence, timbre, ablation, vae")
     sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR")
     sweep.add_argument("--address", default=None, help="Ray cluster address (auto, ray://host:10001); default: a local Ray")
     sweep.add_argument("--storage", default=None, help="override the file's storage (local path or s3://...)")

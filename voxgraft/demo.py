@@ -206,15 +206,19 @@ def ensure_recipient(
         record = json.loads((model_dir / RECORD_FILE).read_text())
     except (OSError, json.JSONDecodeError):
         record = {}
+    # records before multi-voice pretraining held one path, newer ones a list
+    trained_on = record.get("corpus")
+    trained_on = [trained_on] if isinstance(trained_on, str) else trained_on
+    same_corpus = trained_on == [str(corpus_dir.resolve())]
     finished = (
-        record.get("corpus") == str(corpus_dir.resolve())
+        same_corpus
         and record.get("steps", 0) >= settings.steps
         and record.get("duration_steps", 0) >= settings.duration_steps
     )
     if finished:
         initial, final, status = record["initial"], record["final"], "cached"
     else:
-        if model_dir.exists() and record.get("corpus") != str(corpus_dir.resolve()):
+        if model_dir.exists() and not same_corpus:
             shutil.rmtree(model_dir)  # trained on another corpus: start over
         with progress_factory() as progress:
             task = progress.add_task("pretraining the tiny recipient", total=settings.steps)

@@ -3,7 +3,8 @@
 The recipient is a `VitsModel.save_pretrained` directory (the hub's layout, so MMS-TTS and
 other VITS checkpoints work), or one safetensors file of its weights plus a config.json, and is
 only ever read. Its identity is the sha256 of its weight
-files. A transplant checkpoint holds only the trained organs' tensors (safetensors), the
+files. A transplant checkpoint holds only the trained organs' tensors (safetensors; a styled model's
+also its style latent), the
 recipient's hash, the plan and the symbol table: a few MB for a cadence transplant instead of
 a whole model. `merge` rebuilds a full model directory from recipient + transplant.
 """
@@ -24,6 +25,7 @@ from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.models.organs import ORGAN_MODULES, FreezePlan
+from voxgraft.models.styled_vits import StyledVitsModel, graft_style, has_style
 
 # voxgraft shows its own progress; transformers' per-shard bars would interleave with it
 transformers_logging.disable_progress_bar()
@@ -31,6 +33,9 @@ transformers_logging.disable_progress_bar()
 TRANSPLANT_WEIGHTS = "organs.safetensors"
 TRANSPLANT_META = "transplant.json"
 FORMAT_VERSION = 1
+# a styled model's checkpoints always carry the latent it speaks with (the donor's style), even
+# when the style VAE itself stayed frozen
+STYLE_LATENT_KEY = "style.default_latent"
 
 
 class CheckpointError(ValueError):
@@ -73,7 +78,7 @@ def _load_weights_file(weights: Path, config_path: Path | None) -> VitsModel:
         config = VitsConfig.from_json_file(str(config_path))
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{config_path}: not a VitsConfig ({exc})") from None
-    model = VitsModel(config)
+    model = StyledVitsModel(config)
     try:
         tensors = load_file(str(weights))
     except Exception as exc:  # safetensors raises its own error types for damaged files
@@ -103,7 +108,7 @@ def load_recipient(model_path: str | Path, config_path: str | Path | None = None
         raise CheckpointError(f"{model_path}: no config.json (expected a VitsModel.save_pretrained directory)")
     sha = recipient_sha256(model_path)
     try:
-        model = VitsModel.from_pretrained(str(model_path), local_files_only=True)
+        model = StyledVitsModel.from_pretrained(str(model_path), local_files_only=True)
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{model_path}: cannot load as VitsModel ({exc})") from None
     return Recipient(model, model_path, sha)
@@ -117,10 +122,12 @@ def save_transplant(out_dir: str | Path, model: VitsModel, plan: FreezePlan, rec
     """Write the plan's organs of `model` as a transplant checkpoint (atomically)."""
     out_dir = Path(out_dir)
     prefixes = _organ_prefixes(plan.trainable)
-    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k.startswith(prefixes)}
+    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k.startswith(prefixes) or k == STYLE_LATENT_KEY}
     with atomic_directory(out_dir) as tmp:
         save_file(tensors, str(tmp / TRANSPLANT_WEIGHTS))
         meta = {"version": FORMAT_VERSION, "organs": list(plan.trainable), "recipient_sha256": recipient_hash}
+        if has_style(model):  # a trial may have grafted a style VAE of another size (the vae_latent axis)
+            meta["style_latent_size"] = model.style.latent_size
         (tmp / TRANSPLANT_META).write_text(json.dumps(meta, indent=2) + "\n")
         symbols.save(tmp)
     return out_dir
@@ -141,8 +148,13 @@ def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple
             f"but {recipient_dir} is {recipient.sha256[:12]}...: merge it with the recipient it was trained on"
         )
     tensors = load_file(str(transplant_dir / TRANSPLANT_WEIGHTS))
+    size = meta.get("style_latent_size")
+    if size and (not has_style(recipient.model) or recipient.model.style.latent_size != size):
+        if "style" not in meta["organs"]:
+            raise CheckpointError(f"{transplant_dir}: a {size}-dim style latent without its style VAE")
+        graft_style(recipient.model, size)
     state = recipient.model.state_dict()
-    expected = {k for k in state if k.startswith(_organ_prefixes(tuple(meta["organs"])))}
+    expected = {k for k in state if k.startswith(_organ_prefixes(tuple(meta["organs"]))) or k == STYLE_LATENT_KEY}
     if set(tensors) != expected:
         raise CheckpointError(f"{transplant_dir}: its tensors do not match organs {meta['organs']} of the recipient")
     for key, value in tensors.items():

@@ -1,4 +1,4 @@
-"""Speech from tokens with a VitsModel: predicted durations (what `VitsModel.forward` does) or
+"""Speech from tokens with a VitsModel (a styled one speaks with a given style latent, else its default): predicted durations (what `VitsModel.forward` does) or
 durations given from outside (a reference recording's alignment, the research notes'
 reference-duration approach)."""
 
@@ -18,10 +18,11 @@ def predict_durations(
     token_mask: torch.Tensor,
     noise_scale: float = 0.0,
     speaker_id: int | None = None,
+    conditioning: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """(B, L) frames per token, rounded up as transformers' inference does; 0 on padding."""
     text = encode_text(model, token_ids, token_mask)
-    speaker = speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
+    speaker = conditioning if conditioning is not None else speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
     mask = token_mask[:, None, :].to(text.hidden.dtype)
     predictor = model.duration_predictor
     if hasattr(predictor, "post_flows"):
@@ -40,6 +41,7 @@ def synthesize_tokens(
     noise_scale_duration: float = 0.8,
     seed: int = 0,
     speaker_id: int | None = None,
+    style_latent: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1]."""
     if durations is not None and len(durations) != len(token_ids):
@@ -50,8 +52,9 @@ def synthesize_tokens(
         device = next(model.parameters()).device
         ids = torch.tensor([token_ids], device=device)
         mask = torch.ones_like(ids, dtype=torch.bool)
+        speaker = speaker_conditioning(model, speaker_id, 1, device, style_latent)
         if durations is None:
-            frames = predict_durations(model, ids, mask, noise_scale_duration, speaker_id)
+            frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker)
         else:
             frames = torch.tensor([durations], device=device)
         total = int(frames.sum())
@@ -62,7 +65,6 @@ def synthesize_tokens(
         means = torch.einsum("blf,blt->bft", text.prior_means, path)
         log_std = torch.einsum("blf,blt->bft", text.prior_log_std, path)
         prior = means + torch.randn_like(means) * torch.exp(log_std) * noise_scale
-        speaker = speaker_conditioning(model, speaker_id, 1, device)
         frame_mask = torch.ones(1, 1, total, device=device)
         z = model.flow(prior, frame_mask, speaker, reverse=True)
         return model.decoder(z, speaker)[0, 0].float().cpu()

@@ -7,7 +7,8 @@ import torch
 
 from voxgraft.data.features import FeatureParams, linear_spectrogram, mel_from_linear
 
-LOSS_WEIGHTS = {"mel": 45.0, "kl": 1.0, "duration": 1.0, "adversarial": 1.0, "feature_matching": 1.0}
+# style_kl's weight is beta, annealed per step (models/styled_vits.py); the trainer overrides it
+LOSS_WEIGHTS = {"mel": 45.0, "kl": 1.0, "duration": 1.0, "adversarial": 1.0, "feature_matching": 1.0, "style_kl": 0.0}
 
 
 def kl_loss(

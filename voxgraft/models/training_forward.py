@@ -28,6 +28,7 @@ from voxgraft.models.alignment import (
     prior_log_likelihood,
     search_alignment,
 )
+from voxgraft.models.styled_vits import has_style, latent_conditioning
 
 
 @contextlib.contextmanager
@@ -63,8 +64,13 @@ class PosteriorOutputs:
     log_std: torch.Tensor  # (B, F, T)
 
 
-def speaker_conditioning(model: VitsModel, speaker_id: int | None, batch_size: int, device) -> torch.Tensor | None:
-    """(B, E, 1) speaker embedding for multi-speaker recipients, else None."""
+def speaker_conditioning(
+    model: VitsModel, speaker_id: int | None, batch_size: int, device, style_latent: torch.Tensor | None = None
+) -> torch.Tensor | None:
+    """(B, E, 1) global conditioning: a styled model's projected style latent (`style_latent`,
+    else its default one), a multi-speaker model's speaker embedding, else None."""
+    if has_style(model):
+        return latent_conditioning(model, style_latent, batch_size)
     if getattr(model, "embed_speaker", None) is None:
         return None
     if speaker_id is None:

@@ -11,6 +11,7 @@ from voxgraft.data.dataset import Batch
 from voxgraft.data.features import FeatureParams, mel_from_linear, linear_spectrogram
 from voxgraft.models.alignment import ensure_min_one_frame
 from voxgraft.models.inference import predict_durations
+from voxgraft.models.styled_vits import encode_style, has_style
 from voxgraft.models.training_forward import encode_posterior, speaker_conditioning
 
 
@@ -27,11 +28,18 @@ def evaluation_mode(model: torch.nn.Module):
             module.training = training
 
 
+def batch_conditioning(model: VitsModel, batch: Batch, speaker_id: int | None) -> torch.Tensor | None:
+    """A styled model conditions each utterance on its own style (the posterior mean)."""
+    if has_style(model):
+        return encode_style(model, batch.spec, batch.frame_mask).conditioning
+    return speaker_conditioning(model, speaker_id, len(batch.utterance_ids), batch.spec.device)
+
+
 @torch.no_grad()
 def mel_reconstruction_l1(model: VitsModel, batch: Batch, speaker_id: int | None = None, params: FeatureParams = FeatureParams()) -> float:
     """Mean L1 between log-mels of the real audio and decoder(posterior mean) over whole utterances."""
     with evaluation_mode(model):
-        speaker = speaker_conditioning(model, speaker_id, len(batch.utterance_ids), batch.spec.device)
+        speaker = batch_conditioning(model, batch, speaker_id)
         posterior = encode_posterior(model, batch.spec, batch.frame_mask, speaker)
         wav_hat = model.decoder(posterior.means, speaker).squeeze(1)
     hop = params.hop_length
@@ -59,7 +67,8 @@ def duration_correlation(model: VitsModel, batch: Batch, blank_id: int, speaker_
     if batch.durations is None:
         raise ValueError("duration correlation needs an aligned batch")
     with evaluation_mode(model):
-        predicted = predict_durations(model, batch.token_ids, batch.token_mask, noise_scale=0.0, speaker_id=speaker_id)
+        speaker = batch_conditioning(model, batch, speaker_id)
+        predicted = predict_durations(model, batch.token_ids, batch.token_mask, noise_scale=0.0, conditioning=speaker)
     target = ensure_min_one_frame(batch.durations, batch.token_lengths)
     keep = batch.token_mask & (batch.token_ids != blank_id)
     return pearson(predicted[keep], target[keep])

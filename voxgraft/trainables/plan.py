@@ -4,6 +4,8 @@ Gradient paths in VITS (see DESIGN.md's organ table):
   duration loss  <- duration_predictor only (its inputs, text hidden states and speaker, are detached)
   KL             <- text_encoder (prior), flow (z_p), posterior_encoder (z, log-std), speaker embedding
   mel, adversarial, feature matching <- decoder, posterior_encoder (z), speaker embedding
+  style KL       <- style (the style VAE, which also conditions every loss above but duration:
+                    the duration predictor detaches its conditioning as it detaches its input)
 
 A loss is active when one of its organs trains. A module runs with autograd when a gradient
 must pass through or into it, under no_grad when only its output is needed, from a cache when
@@ -21,10 +23,12 @@ from voxgraft.models.alignment import check_strategy
 GRAD, NO_GRAD, CACHED, SKIPPED, DATA = "grad", "no-grad", "cached", "skipped", "from data"
 
 MODULES = ("text_encoder", "posterior_encoder", "flow", "alignment", "duration_predictor", "decoder", "discriminator")
-LOSSES = ("duration", "kl", "mel", "adversarial", "feature_matching")
+LOSSES = ("duration", "kl", "mel", "adversarial", "feature_matching", "style_kl")
 
-KL_ORGANS = {"text_encoder", "posterior_encoder", "flow", "speaker_embedding"}
-WAVEFORM_ORGANS = {"decoder", "posterior_encoder", "speaker_embedding"}
+# global conditioning (speaker embedding or style) feeds the posterior encoder, flow and decoder
+CONDITIONING_ORGANS = {"speaker_embedding", "style"}
+KL_ORGANS = {"text_encoder", "posterior_encoder", "flow"} | CONDITIONING_ORGANS
+WAVEFORM_ORGANS = {"decoder", "posterior_encoder"} | CONDITIONING_ORGANS
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def plan_step(trainable: tuple[str, ...], alignment: str) -> StepPlan:
             ("mel", waveform),
             ("adversarial", waveform),
             ("feature_matching", waveform),
+            ("style_kl", "style" in organs),
         )
         if active
     )
@@ -93,12 +98,12 @@ def plan_step(trainable: tuple[str, ...], alignment: str) -> StepPlan:
     else:
         text_mode = CACHED if needs_alignment else SKIPPED  # frozen + eval mode: fixed per utterance
 
-    z_grad = bool(organs & {"posterior_encoder", "speaker_embedding"})
+    z_grad = bool(organs & ({"posterior_encoder"} | CONDITIONING_ORGANS))
     if kl or waveform or learned_live:
         posterior_mode = GRAD if z_grad and (kl or waveform) else NO_GRAD
     else:
         posterior_mode = SKIPPED
-    if kl and organs & {"flow", "posterior_encoder", "speaker_embedding"}:
+    if kl and organs & ({"flow", "posterior_encoder"} | CONDITIONING_ORGANS):
         flow_mode = GRAD
     elif kl or learned_live:
         flow_mode = NO_GRAD

@@ -24,6 +24,9 @@ from voxgraft.models.checkpoints import CheckpointError, load_recipient
 from voxgraft.models.configs import named_config
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
+from voxgraft.models.styled_vits import DEFAULT_ANNEAL_STEPS, DEFAULT_BETA, EMBEDDING_SIZE, StyledVitsModel, add_style_to_config, has_style
+from voxgraft.data.voice_mix import open_voice_mix
+from voxgraft.models.style_latents import first_voice_rows, voice_centroid
 from voxgraft.trainables.heldout import duration_correlation, mel_reconstruction_l1
 from voxgraft.trainables.plan import plan_step
 from voxgraft.trainables.trainer import TrainConfig, Trainer
@@ -47,6 +50,10 @@ class PretrainSettings:
     # the planned step, it costs about 1/50 of a joint step.
     duration_steps: int = 300
     duration_learning_rate: float = 3e-4
+    # > 0: a new model carries a style VAE with this latent size (a multi-voice recipient)
+    style_latent: int = 0
+    style_beta: float = DEFAULT_BETA
+    style_anneal_steps: int = DEFAULT_ANNEAL_STEPS
 
 
 @dataclass
@@ -87,17 +94,30 @@ def _fit_durations(model: VitsModel, data, settings: PretrainSettings, steps: in
         trainer.epoch += 1
 
 
+def _new_model(settings: PretrainSettings, vocab_size: int) -> StyledVitsModel:
+    config = named_config(settings.config, vocab_size)
+    if settings.style_latent:
+        add_style_to_config(config, settings.style_latent, EMBEDDING_SIZE[settings.config], settings.style_beta)
+        config.style_anneal_steps = settings.style_anneal_steps
+    return StyledVitsModel(config)
+
+
 def pretrain(
-    corpus_dir: str | Path,
+    corpus_dirs: str | Path | list[str | Path],
     out_dir: str | Path,
     settings: PretrainSettings = PretrainSettings(),
     progress: Callable[[int, int, dict[str, float]], None] | None = None,
 ) -> PretrainResult:
-    """Train (or resume) until `settings.steps` optimizer steps; returns held-out measures before and after."""
+    """Train (or resume) until `settings.steps` optimizer steps; returns held-out measures before
+    and after. Several corpora train one multi-voice model (held-out utterances per voice)."""
     out_dir = Path(out_dir)
+    corpus_dirs = [corpus_dirs] if isinstance(corpus_dirs, (str, Path)) else list(corpus_dirs)
     existing = (out_dir / "config.json").exists()
     symbols = SymbolTable.load(out_dir) if existing else None
-    data = open_training_set(corpus_dir, settings.alignment, symbols=symbols, heldout=settings.heldout)
+    if len(corpus_dirs) == 1:
+        data = open_training_set(corpus_dirs[0], settings.alignment, symbols=symbols, heldout=settings.heldout)
+    else:
+        data = open_voice_mix(corpus_dirs, settings.alignment, symbols=symbols, heldout=settings.heldout)
     torch.manual_seed(settings.train.seed)
     if existing:
         model = load_recipient(out_dir).model
@@ -106,7 +126,7 @@ def pretrain(
         record = json.loads((out_dir / RECORD_FILE).read_text()) if (out_dir / RECORD_FILE).exists() else {}
         config_name = record.get("config", settings.config)
     else:
-        model = VitsModel(named_config(settings.config, len(data.symbols)))
+        model = _new_model(settings, len(data.symbols))
         record, config_name = {}, settings.config
 
     plan = FreezePlan.for_model("full", model)
@@ -119,7 +139,7 @@ def pretrain(
     heldout = data.heldout_batch() if data.heldout_indices else None
     initial = record.get("initial") or (heldout_measures(model, heldout, data.symbols.blank_id) if heldout else {})
     record.update(
-        corpus=str(Path(corpus_dir).resolve()),
+        corpus=[str(Path(d).resolve()) for d in corpus_dirs],
         config=config_name,
         alignment=settings.alignment,
         train=settings.train.to_dict(),
@@ -144,6 +164,8 @@ def pretrain(
         _fit_durations(model, data, settings, settings.duration_steps - done)
         record["duration_steps"] = settings.duration_steps
 
+    if has_style(model):  # it speaks, by default, as the first corpus's voice
+        model.style.default_latent.copy_(voice_centroid(model, data, first_voice_rows(data)))
     final = heldout_measures(model, heldout, data.symbols.blank_id) if heldout else {}
     record.update(steps=trainer.step_count, final=final, last_losses=last)
     _save(out_dir, model, data.symbols, trainer, record)

@@ -22,6 +22,7 @@ from voxgraft.models.losses import (
     kl_loss,
     mel_l1_loss,
 )
+from voxgraft.models.styled_vits import encode_style, has_style
 from voxgraft.models.training_forward import (
     TextOutputs,
     decode,
@@ -118,8 +119,14 @@ def generator_forward(
     modes = plan.modes
     hop = int(torch.tensor(model.config.upsample_rates).prod())  # decoder samples per frame
     cache = cache if cache is not None else StepCache()
-    with torch.set_grad_enabled("speaker_embedding" in plan.trainable):
-        speaker = speaker_conditioning(model, speaker_id, len(batch.utterance_ids), batch.spec.device)
+    style = None
+    if has_style(model):  # each utterance conditions on its own style (a sample while the VAE trains)
+        with torch.set_grad_enabled("style" in plan.trainable):
+            style = encode_style(model, batch.spec, batch.frame_mask, torch.Generator().manual_seed(seed))
+        speaker = style.conditioning
+    else:
+        with torch.set_grad_enabled("speaker_embedding" in plan.trainable):
+            speaker = speaker_conditioning(model, speaker_id, len(batch.utterance_ids), batch.spec.device)
 
     text = None
     if modes["text_encoder"] == CACHED:
@@ -155,6 +162,8 @@ def generator_forward(
         path = learned_path(model, text, posterior.means, batch.token_mask, batch.frame_mask, speaker)
 
     result = GeneratorResult({})
+    if "style_kl" in plan.losses and style is not None:
+        result.losses["style_kl"] = style.kl()
     if "duration" in plan.losses:
         result.durations = path_durations(path)
         with noise_stream(seed, "duration_predictor"):
@@ -196,8 +205,10 @@ def adversarial_losses(discriminator: VitsDiscriminator, wav_fake: torch.Tensor,
     }
 
 
-def weighted_total(losses: dict[str, torch.Tensor]) -> torch.Tensor:
-    return sum(LOSS_WEIGHTS[name] * value for name, value in losses.items())
+def weighted_total(losses: dict[str, torch.Tensor], weights: dict[str, float] | None = None) -> torch.Tensor:
+    """Weighted sum; `weights` overrides LOSS_WEIGHTS (the style KL's annealed beta)."""
+    weights = {**LOSS_WEIGHTS, **(weights or {})}
+    return sum(weights[name] * value for name, value in losses.items())
 
 
 def generator_losses(model, discriminator, batch, plan, seed, segment_frames, cache=None, speaker_id=None) -> dict[str, torch.Tensor]:

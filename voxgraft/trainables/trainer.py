@@ -17,6 +17,7 @@ from voxgraft.data.dataset import Batch
 from voxgraft.models.discriminator import DiscriminatorConfig, VitsDiscriminator
 from voxgraft.models.losses import discriminator_loss
 from voxgraft.models.organs import build_optimizer
+from voxgraft.models.styled_vits import anneal_weight
 from voxgraft.trainables.plan import StepPlan
 from voxgraft.trainables.step import StepCache, adversarial_losses, generator_forward, weighted_total
 
@@ -29,6 +30,7 @@ class TrainConfig:
     segment_frames: int = 32  # 8192 samples at hop 256, VITS's segment
     grad_clip_norm: float = 1000.0  # Coqui's VITS default; keeps a bad batch from blowing up
     seed: int = 0
+    style_beta: float | None = None  # the style KL's weight after annealing; None: the model's own
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,10 +106,15 @@ class Trainer:
             report["discriminator"] = float(d_loss.detach())
             with self._autocast():
                 losses.update(adversarial_losses(self.discriminator, result.wav_fake, result.wav_real))
-        total = weighted_total(losses)
+        total = weighted_total(losses, self._loss_weights())
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         return self._finish_step(report, {k: float(v.detach()) for k, v in losses.items()}, float(total.detach()))
+
+    def _loss_weights(self) -> dict[str, float]:
+        if "style_kl" not in self.plan.losses:
+            return {}
+        return {"style_kl": anneal_weight(self.model, self.step_count, self.config.style_beta)}
 
     def _discriminator_loss(self, result) -> torch.Tensor:
         real = self.discriminator(result.wav_real)
@@ -139,7 +146,7 @@ class Trainer:
                 sums["discriminator"] = sums.get("discriminator", 0.0) + float(d_loss.detach()) * share
                 with self._autocast():
                     losses.update(adversarial_losses(self.discriminator, result.wav_fake, result.wav_real))
-            total = weighted_total(losses)
+            total = weighted_total(losses, self._loss_weights())
             (total * share).backward()
             total_sum += float(total.detach()) * share
             for k, v in losses.items():

@@ -20,6 +20,8 @@ from transformers import VitsModel
 from voxgraft.atomic import atomic_file
 from voxgraft.data.training_set import TrainingSet
 from voxgraft.models.inference import predict_durations, synthesize_tokens
+from voxgraft.models.styled_vits import has_style
+from voxgraft.models.training_forward import speaker_conditioning
 from voxgraft.trainables.evaluate.prosody import drop_blanks
 from voxgraft.trainables.heldout import evaluation_mode
 
@@ -88,15 +90,19 @@ def write_wavs(directory: Path, utterance_ids: list[str], wavs: list[np.ndarray]
 
 
 @torch.no_grad()
-def render(model: VitsModel, utterances: Utterances, seed: int = 0) -> Rendering:
+def render(model: VitsModel, utterances: Utterances, seed: int = 0, style_latent: torch.Tensor | None = None) -> Rendering:
+    """Speak `utterances`; a styled model with `style_latent` (default: its own default latent)."""
     device = next(model.parameters()).device
     wavs, frames = [], []
     with evaluation_mode(model):
+        conditioning = speaker_conditioning(model, None, 1, device, style_latent) if has_style(model) else None
         for ids in utterances.token_ids:
             tokens = torch.tensor([ids], device=device)
-            predicted = predict_durations(model, tokens, torch.ones_like(tokens, dtype=torch.bool), noise_scale=0.0)[0]
+            mask = torch.ones_like(tokens, dtype=torch.bool)
+            predicted = predict_durations(model, tokens, mask, noise_scale=0.0, conditioning=conditioning)[0]
             durations = predicted.clamp(min=1).tolist()  # every token speaks, as at inference
             frames.append(durations)
-            wavs.append(synthesize_tokens(model, ids, durations, noise_scale=NOISE_SCALE, seed=seed).numpy())
+            wav = synthesize_tokens(model, ids, durations, noise_scale=NOISE_SCALE, seed=seed, style_latent=style_latent)
+            wavs.append(wav.numpy())
     hop = int(np.prod(model.config.upsample_rates))
     return Rendering(wavs, frames, model.config.sampling_rate, hop)
