@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from voxgraft import cli_analysis, cli_model
+from voxgraft import cli_analysis, cli_model, cli_style
 from voxgraft.console import EXIT_BAD_INPUT, console, err_console
 from voxgraft.console import Formatter as _Formatter
 from voxgraft.console import fail as _fail
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_model.register(sub)
     cli_model.register_sweep(sub)
     cli_analysis.register(sub)
+    cli_style.register(sub)
     return parser
 
 

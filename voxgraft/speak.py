@@ -22,6 +22,7 @@ from voxgraft.data.symbols import SymbolTable, UnknownSymbolError, intersperse_b
 from voxgraft.models.alignment import ensure_min_one_frame
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.inference import synthesize_tokens
+from voxgraft.models.styled_vits import StyleError
 
 
 class SpeakError(ValueError):
@@ -72,8 +73,10 @@ def speak(
     reference: Reference | None = None,
     seed: int = 0,
     noise_scale: float = 0.667,
+    style_latent: np.ndarray | None = None,
 ) -> float:
-    """Write `out_wav` (atomically); returns its length in seconds."""
+    """Write `out_wav` (atomically); returns its length in seconds. A styled model speaks with
+    `style_latent` (default: its own default latent)."""
     model_dir = Path(model_dir)
     if not (model_dir / SYMBOLS_FILENAME).exists():
         raise SpeakError(f"{model_dir}: no {SYMBOLS_FILENAME}; voxgraft speaks models trained on its phoneme symbols")
@@ -91,7 +94,11 @@ def speak(
         ids = intersperse_blanks(symbols.encode(tokens), symbols.blank_id)
     except UnknownSymbolError as exc:
         raise SpeakError(f"{model_dir}: {exc}") from None
-    wav = synthesize_tokens(model, ids, durations, noise_scale=noise_scale, seed=seed).numpy()
+    latent = None if style_latent is None else torch.as_tensor(np.asarray(style_latent, dtype=np.float32))
+    try:
+        wav = synthesize_tokens(model, ids, durations, noise_scale=noise_scale, seed=seed, style_latent=latent).numpy()
+    except StyleError as exc:
+        raise SpeakError(f"{model_dir}: {exc}") from None
     out_wav = Path(out_wav)
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(out_wav) as tmp:
