@@ -62,6 +62,11 @@ def prepare(sweep: Sweep) -> TrialContext:
     any trial."""
     recipient = Path(sweep.recipient)
     loaded = load_recipient(recipient)  # fails here, clearly, rather than in every trial
+    if sweep.search.vae_latent and not loaded.model.config.speaker_embedding_size:
+        raise SweepError(
+            f"{recipient}: the sweep sets vae_latent, but this recipient has no global conditioning for a style "
+            "VAE: pretrain a multi-voice recipient with `voxgraft pretrain ... --style-latent N`"
+        )
     try:
         symbols = recipient_symbols(recipient)
     except ValueError as exc:

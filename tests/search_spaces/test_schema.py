@@ -11,7 +11,7 @@ BASE = {"name": "x", "recipient": "r", "donor": "d", "search": {"organs": ["cade
 
 def test_builtin_sweep_files_are_valid():
     sweeps = builtin_sweeps()
-    assert set(sweeps) == {"smoke", "cadence", "timbre", "ablation"}
+    assert set(sweeps) == {"smoke", "cadence", "timbre", "ablation", "vae"}
     for path in sweeps.values():
         load_sweep(path)
 
@@ -27,6 +27,8 @@ def test_grid_space_crosses_lists_and_optuna_space_samples_them():
     assert grid["organs"] == {"grid_search": ["cadence", "timbre"]}
     optuna = param_space(parse_sweep(BASE | {"searcher": "optuna", "search": {"organs": ["cadence", "timbre"], "lr": {"loguniform": [1e-5, 1e-3]}}}))
     assert type(optuna["lr"]).__name__ == "Float" and type(optuna["organs"]).__name__ == "Categorical"
+    vae = param_space(parse_sweep(BASE | {"search": {"organs": ["timbre"], "lr": [1e-4], "vae_latent": [8, 16], "vae_beta": [0.01]}}))
+    assert vae["vae_latent"] == {"grid_search": [8, 16]} and vae["vae_beta"] == 0.01
 
 
 BAD = [
@@ -46,6 +48,9 @@ BAD = [
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "steps": 10, "eval_every": 20}}, "no evaluation would run"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"dropout": 0.1}}}, "unknown fixed setting 'dropout'"),
     (BASE | {"name": "has space"}, "name: String should match pattern"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [0]}}, "search.vae_latent.0: Input should be greater than or equal to 1"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [2048]}}, "search.vae_latent.0: Input should be less than or equal to 1024"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_beta": [-0.1]}}, "search.vae_beta.0: Input should be greater than or equal to 0"),
 ]
 
 

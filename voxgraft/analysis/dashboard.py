@@ -14,6 +14,7 @@ import pandas as pd
 
 from voxgraft.analysis import plots
 from voxgraft.analysis.report import Analysis
+from voxgraft.analysis.style_report import style_space
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
 
 STYLE = """
@@ -84,6 +85,23 @@ def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     return "".join(parts) + f"<table>{header}{''.join(rows)}</table>"
 
 
+def style_section(analysis: Analysis, top: pd.DataFrame) -> str:
+    """The recipient's style space with the references and the top transplants (styled recipients only)."""
+    metric, mode = analysis.objectives[0]
+    samples = [(f"#{rank}", samples_dir(analysis, t["trial_id"], metric, mode)) for rank, (_, t) in enumerate(top.iterrows(), 1)]
+    space = style_space(analysis.sweep_dir, analysis.trials, samples)
+    if space is None:
+        return ""
+    parts = ["<h2>Style space</h2>",
+             "<p class='note'>Style vectors in the recipient's style VAE: the untouched recipient's and the donor's held-out "
+             f"sentences and the top transplants' samples. Silhouette of recipient against donor: {space.silhouette:.3f} "
+             "(1: the latent separates the two voices; 0: it does not).</p>",
+             plots.projection_plot(space.points, space.explained)]
+    if space.by_size is not None:
+        parts += ["<h3>By style-VAE size</h3>", _table(space.by_size)]
+    return "".join(parts)
+
+
 def objective_section(analysis: Analysis, metric: str, mode: str, curves: bool) -> str:
     better = "lower" if mode == "min" else "higher"
     parts = [f"<h2>{_esc(metric)} ({better} is better)</h2>", "<h3>What mattered most</h3>", _table(analysis.ranking[metric])]
@@ -121,6 +139,7 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
                   _table(front[["trial_id", "organs", "alignment", "lr", x, y, "knee"]])]
     for i, (metric, mode) in enumerate(analysis.objectives):
         parts.append(objective_section(analysis, metric, mode, curves=i < 2))  # the sweep's objective and donor-likeness
+    parts.append(style_section(analysis, top))
     parts += ["<h2>Rejection: which factors predict it</h2>", _table(analysis.rejection)]
     body = "".join(parts)
     return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>voxgraft: {_esc(analysis.name)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"

@@ -47,7 +47,7 @@ def _distributions(trials: pd.DataFrame, factors: list[str]) -> dict[str, optuna
 def importances(trials: pd.DataFrame, objective: str, mode: str, seed: int = 0) -> dict[str, dict[str, float]]:
     """{evaluator name: {factor: importance}} over the factors that vary; {} if too few trials."""
     usable = trials[np.isfinite(trials[objective].astype(float))]
-    factors = [f for f in ("organs", "alignment", "lr", "vae_latent") if usable[f].nunique(dropna=True) > 1]
+    factors = [f for f in ("organs", "alignment", "lr", "vae_latent", "vae_beta") if usable[f].nunique(dropna=True) > 1]
     if len(usable) < 4 or not factors:
         return {}
     dists = _distributions(usable, factors)

@@ -111,12 +111,19 @@ def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipie
         f"{', '.join(meta['organs'])} retrained on the donor; every other organ is the recipient's, bit for bit.", "",
         f"- trial {row['trial_id']}, step {row['step']}, {row['config.alignment']} alignment, lr {row['config.lr']:.3g}",
         f"- source checkpoint: {pick.checkpoint}", "",
-        "Load it: `VitsModel.from_pretrained(\"this directory\")`; speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`.",
+        _load_line(meta), "Speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`.",
         "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
         "| metric | value |", "|---|---|",
         *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
     ]
     return "\n".join(lines) + "\n", card
+
+
+def _load_line(meta: dict) -> str:
+    if meta.get("style_latent_size"):
+        return ("Load it: `voxgraft.models.styled_vits.StyledVitsModel.from_pretrained(\"this directory\")` (it carries a "
+                f"{meta['style_latent_size']}-dim style VAE and speaks with the donor's style latent).")
+    return "Load it: `VitsModel.from_pretrained(\"this directory\")`."
 
 
 def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path) -> Path:

@@ -96,3 +96,14 @@ def curves_plot(rows: pd.DataFrame, objective: str) -> str:
         ax.set_xlabel("step")
     axes[0][0].set_ylabel(objective)
     return _svg(fig)
+
+
+def projection_plot(points: pd.DataFrame, explained: np.ndarray) -> str:
+    """Style vectors in 2-D, one colour per label (recipient, donor, #1, ...)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for label, group in points.groupby("label", sort=False):
+        ax.scatter(group["x"], group["y"], s=22, alpha=0.75, label=str(label))
+    ax.set_xlabel(f"PC 1 ({explained[0]:.0%} of the variance)")
+    ax.set_ylabel(f"PC 2 ({explained[1]:.0%})")
+    ax.legend(fontsize=8)
+    return _svg(fig)

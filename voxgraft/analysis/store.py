@@ -35,6 +35,7 @@ CONFIG_COLUMNS = {
     "config.steps": pa.int64(),
     "config.eval_every": pa.int64(),
     "config.vae_latent": pa.int64(),
+    "config.vae_beta": pa.float64(),
 }
 METRIC_COLUMNS = (
     "heldout_loss",
@@ -48,6 +49,7 @@ METRIC_COLUMNS = (
     "train_discriminator",
     "train_total",
     "train_grad_norm",
+    "train_style_kl",
     "peak_memory_mb",
     "steps_per_s",
     "compute_s",  # the trial's time in training steps and evaluations so far
@@ -79,6 +81,9 @@ METRIC_COLUMNS = (
     "highband_ratio",
     "loss_spike",
     "rejection_score",  # the worst sign over its threshold; >= 1 means rejected
+    # the style VAE (styled recipients; trainables/style_trial.py)
+    "style_kl",  # KL of the donor's held-out utterances' style posteriors to N(0, I)
+    "style_silhouette",  # donor recordings vs the untouched recipient's speech, in the latent
 )
 SCHEMA = pa.schema(
     [

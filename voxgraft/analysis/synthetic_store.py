@@ -45,7 +45,7 @@ def build(root, trials: int, reports: int = 5, seed: int = 0, sweep: str = "synt
                 "sweep": sweep, "trial_id": f"t{i:06d}", "step": 100 * r, "report": r,
                 "wall_time_s": 10.0 * r, "timestamp": now + r,
                 "config.organs": ",".join(organs), "config.lr": lr, "config.alignment": alignment,
-                "config.batch_size": 8, "config.steps": 100 * reports, "config.eval_every": 100, "config.vae_latent": None,
+                "config.batch_size": 8, "config.steps": 100 * reports, "config.eval_every": 100, "config.vae_latent": None, "config.vae_beta": None,
                 "transfer_timbre": final * share, "duration_drift": abs(rng.normal(0.01, 0.005)),
                 "heldout_loss": 1.0 - final * share + rng.normal(0, NOISE), "rejection_score": 0.2,
                 "rejected": False, "status": "done" if r == reports else "running", "message": None, "checkpoint": None,

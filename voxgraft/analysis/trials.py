@@ -16,7 +16,7 @@ from voxgraft.analysis.store import ResultsStore
 from voxgraft.layout import RESULTS_DIR
 from voxgraft.models.organs import ORGAN_MODULES, PRESETS
 
-FACTORS = ("organs", "alignment", "lr_band", "vae_latent")
+FACTORS = ("organs", "alignment", "lr_band", "vae_latent", "vae_beta")
 FAILED = ("rejected", "error")
 
 
@@ -44,7 +44,7 @@ def read_rows(sweep_dir: str | Path) -> pd.DataFrame:
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per trial: its last report, factor columns and whether it failed or was rejected."""
     if rows.empty:
-        return rows.assign(organs=[], alignment=[], lr=[], lr_band=[], vae_latent=[], failed=[], ever_rejected=[])
+        return rows.assign(organs=[], alignment=[], lr=[], lr_band=[], vae_latent=[], vae_beta=[], failed=[], ever_rejected=[])
     ordered = rows.sort_values(["trial_id", "step", "report"])
     last = ordered.groupby("trial_id", sort=True).tail(1).set_index("trial_id")
     ever_rejected = ordered.groupby("trial_id")["rejected"].apply(lambda s: bool(s.fillna(False).any()))
@@ -54,6 +54,7 @@ def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
         lr=last["config.lr"],
         lr_band=[lr_band(v) for v in last["config.lr"]],
         vae_latent=last["config.vae_latent"],
+        vae_beta=last["config.vae_beta"],
         failed=last["status"].isin(FAILED),
         ever_rejected=ever_rejected.reindex(last.index).astype(bool) | last["status"].eq("rejected"),
     )

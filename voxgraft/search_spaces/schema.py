@@ -31,6 +31,8 @@ METRICS = (
     "speaker_drift",
     "duration_drift",
     "rejection_score",
+    "style_kl",
+    "style_silhouette",
 )
 
 
@@ -84,7 +86,9 @@ class Search(Strict):
     organs: Annotated[list[str], Field(min_length=1)] | EverySubset
     lr: Annotated[list[PositiveFloat], Field(min_length=1)] | LogUniform
     alignment: Annotated[list[Literal["forced", "learned"]], Field(min_length=1)] = ["forced"]
-    vae_latent: Annotated[list[PositiveInt], Field(min_length=1)] | None = None  # for the style VAE, once it exists
+    # the style VAE's latent size and KL weight (the recipient must be pretrained with --style-latent)
+    vae_latent: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=1)] | None = None
+    vae_beta: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] | None = None
     batch_size: PositiveInt = 8
     steps: PositiveInt = 200
     eval_every: PositiveInt = 50

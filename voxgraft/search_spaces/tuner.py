@@ -30,6 +30,8 @@ def param_space(sweep: Sweep) -> dict:
     }
     if s.vae_latent:
         space["vae_latent"] = _dimension(list(s.vae_latent), grid)
+    if s.vae_beta:
+        space["vae_beta"] = _dimension(list(s.vae_beta), grid)
     return space
 
 

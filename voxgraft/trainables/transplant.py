@@ -32,7 +32,10 @@ from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.search_spaces.schema import METRICS
 from voxgraft.trainables.evaluate.anchors import Anchors
 from voxgraft.trainables.evaluate.evaluator import Evaluator
+from voxgraft.models.styled_vits import has_style
+from voxgraft.trainables.evaluate.render import Utterances, render
 from voxgraft.trainables.plan import plan_step
+from voxgraft.trainables.style_trial import plan_style, speak_as_donor, style_measures
 from voxgraft.trainables.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
 from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
 from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_metrics
@@ -79,11 +82,17 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
     symbols = recipient_symbols(recipient_path)
     data = open_training_set(context.donor, config["alignment"], symbols=symbols, heldout=context.heldout)
     model = recipient.model.to(device)
-    freeze = FreezePlan.for_model(config["organs"], model)
+    recipient_speech = None  # the untouched recipient's, against which the style latent's separation is measured
+    if has_style(model) or config.get("vae_latent"):
+        recipient_speech = render(model, Utterances.from_training_set(data, data.heldout_indices)).wavs
+    fixed = {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
+    organs = plan_style(model, config["organs"], config.get("vae_latent"), int(fixed.get("seed", 0)))
+    freeze = FreezePlan.for_model(organs, model)
     params = apply_freeze_plan(model, freeze)
     plan = plan_step(freeze.trainable, config["alignment"])
-    fixed = {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
-    train_config = TrainConfig(learning_rate=config["lr"], batch_size=config["batch_size"], **fixed)
+    train_config = TrainConfig(
+        learning_rate=config["lr"], batch_size=config["batch_size"], style_beta=config.get("vae_beta"), **fixed
+    )
     disc_config, disc_state = discriminator_config(recipient_path)
     trainer = Trainer(model, plan, params, train_config, disc_config)
     if trainer.discriminator is not None and disc_state is not None:
@@ -143,6 +152,9 @@ def transplant_trial(config: dict, context: TrialContext) -> None:
             if trainer.step_count % eval_every == 0 or trainer.step_count >= steps:
                 tick = time.perf_counter()
                 metrics = transplant_metrics(model, heldout, plan, symbols.blank_id, train_config.segment_frames)
+                if has_style(model):
+                    speak_as_donor(model, data)
+                    metrics.update(style_measures(model, heldout, recipient_speech))
                 metrics, rendering = evaluator.evaluate(model, totals, known=metrics)
                 compute_s += time.perf_counter() - tick
                 metrics.update({f"train_{k}": v / count for k, v in sums.items()})
