@@ -68,6 +68,9 @@ class VoiceSettings:
     word_gap: int = 0
 
 
+NOISE_SEED = 1
+
+
 class EspeakError(RuntimeError):
     pass
 
@@ -80,6 +83,7 @@ class _Espeak:
         self._lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
         self._lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
         self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self._lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
         rate = self._lib.espeak_Initialize(
             _AUDIO_OUTPUT_SYNCHRONOUS,
             0,
@@ -110,7 +114,9 @@ class _Espeak:
     def _apply(self, settings: VoiceSettings) -> None:
         # eSpeak carries state from one call to the next (the voice's tuning, parameters, and
         # through them even TextToPhonemes' output), so every call sets all of it again: the
-        # same input then gives the same bytes whatever was spoken before.
+        # same input then gives the same bytes whatever was spoken before. That includes the
+        # noise of breathy and whispered variants, which is otherwise seeded from the clock.
+        self._lib.espeak_ng_SetRandSeed(NOISE_SEED)
         if self._lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
             raise EspeakError(f"eSpeak NG has no voice named {settings.voice!r}")
         for param, value in (
