@@ -7,7 +7,7 @@ import soundfile as sf
 
 from tests.conftest import snapshot
 from tests.style.conftest import ARITHMETIC_VOICES, HELDOUT, LATENT
-from voxgraft.analysis.style_space import combine, retrieval_rank, silhouette
+from voxgraft.analysis.style_space import combine, compare_offsets, retrieval_ranking, silhouette
 from voxgraft.cli import main
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
@@ -16,9 +16,11 @@ from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.style_latents import training_set_latents
 from voxgraft.style_vectors import embed_corpora, read_voice_vectors
 
-# The session's recipient trains 200 steps; its silhouette measured 0.45 (a 600-step one: see
-# bench/RESULTS.md). Below this bound the latent would not be telling the voices apart.
+# The session's recipient trains 200 steps; its silhouette measured 0.31 to 0.45 (600-step ones:
+# see bench/RESULTS.md). Below this bound the latent would not be telling the voices apart.
 SILHOUETTE_BOUND = 0.2
+# The whisper offsets of man and woman measured cosines of 0.75 to 0.999 on these recipients.
+WHISPER_COSINE_BOUND = 0.5
 
 
 def _vectors(styled_recipient, style_corpora):
@@ -26,12 +28,20 @@ def _vectors(styled_recipient, style_corpora):
     return embed_corpora(recipient.model, str(styled_recipient), recipient.sha256, [style_corpora[v] for v in ARITHMETIC_VOICES])
 
 
-def test_man_plus_whisper_retrieves_man_whisper_and_voices_cluster(styled_recipient, style_corpora):
+def test_man_plus_whisper_lands_among_the_whispers_and_voices_cluster(styled_recipient, style_corpora):
+    """What holds on every recipient measured: the whisper offset points the same way for both
+    voices, and man + whisper lands nearer both whispered voices than either voiced one. Rank 1
+    (nearer man_whisper than woman_whisper) does not hold reliably: the offset's length depends
+    on the voice (woman's pitch is higher, so whispering moves her further, 1.5x on the 600-step
+    recipients), and plain addition overshoots towards woman_whisper. bench/RESULTS.md has the
+    ranks and distances per latent size."""
     vectors = _vectors(styled_recipient, style_corpora)
     cents = vectors.centroids()
     assert list(cents) == list(ARITHMETIC_VOICES)
-    arithmetic = combine("man + woman_whisper - woman", cents)
-    assert retrieval_rank(arithmetic, cents, "man_whisper") == 1
+    cosine, _ratio = compare_offsets(cents, ("man", "man_whisper"), ("woman", "woman_whisper"))
+    assert cosine > WHISPER_COSINE_BOUND
+    ranking = [name for name, _ in retrieval_ranking(combine("man + woman_whisper - woman", cents), cents)]
+    assert set(ranking[:2]) == {"man_whisper", "woman_whisper"}
     assert vectors.silhouette > SILHOUETTE_BOUND
     # the control: the same vectors against labels shuffled across voices do not cluster
     shuffled = np.random.default_rng(0).permutation(vectors.voices)

@@ -65,6 +65,22 @@ def retrieval_rank(vector: np.ndarray, voices: dict[str, np.ndarray], truth: str
     return 1 + [name for name, _ in retrieval_ranking(vector, voices)].index(truth)
 
 
+def compare_offsets(vectors: dict[str, np.ndarray], first: tuple[str, str], second: tuple[str, str]) -> tuple[float, float]:
+    """Cosine between the offsets first[0] -> first[1] and second[0] -> second[1], and the ratio
+    of their lengths (second / first). Arithmetic transfers an offset only as well as both agree:
+    the same direction (cosine 1) and the same length (ratio 1)."""
+    unknown = [name for name in (*first, *second) if name not in vectors]
+    if unknown:
+        raise ExpressionError(f"no style vector for {unknown[0]!r}; known voices: {', '.join(sorted(vectors))}")
+    a = np.asarray(vectors[first[1]], dtype=np.float64) - vectors[first[0]]
+    b = np.asarray(vectors[second[1]], dtype=np.float64) - vectors[second[0]]
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        same = first if na == 0 else second
+        raise ValueError(f"the offset {same[0]} -> {same[1]} has length 0: the two voices share one style vector")
+    return float(a @ b / (na * nb)), float(nb / na)
+
+
 def silhouette(latents: np.ndarray, labels: Sequence[str]) -> float:
     """Mean silhouette (Euclidean) of the latents against their voice labels: 1 is tight,
     well-separated clusters, 0 overlapping, negative mixed up. NaN with fewer than two voices."""
