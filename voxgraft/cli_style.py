@@ -59,6 +59,8 @@ def cmd_arith(args: argparse.Namespace) -> int:
     from voxgraft.speak import SpeakError, speak
     from voxgraft.style_vectors import StyleVectorsError, embed_corpora, read_voice_vectors
 
+    if args.limit < 1:
+        return fail("--limit must be at least 1")
     if bool(args.vectors) == bool(args.voice):
         return fail("give the voices' vectors with exactly one of --vectors FILE or --voice NAME=CORPUS (repeatable)")
     try:

@@ -96,6 +96,7 @@ def test_style_cli_refuses_bad_input_and_writes_nothing(styled_recipient, style_
         assert main(["style", "arith", str(styled_recipient), *bad, out, "--vectors", str(table), "--text", "Hi."]) == 2
     assert main(["style", "arith", str(styled_recipient), "man", out, "--text", "Hi."]) == 2  # no vectors given
     assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", "man", "--text", "Hi."]) == 2
+    assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", f"man={man}", "--limit", "0", "--text", "Hi."]) == 2
     (tmp_path / "junk.arrow").write_text("not arrow")
     assert main(["style", "arith", str(styled_recipient), "man", out, "--vectors", str(tmp_path / "junk.arrow"), "--text", "Hi."]) == 2
     (tmp_path / "junk.arrow").unlink()
