@@ -1,5 +1,8 @@
 """The adapter from external speaker embeddings (GE2E) to style latents, on held-out presets."""
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 
@@ -7,7 +10,7 @@ from tests.conftest import snapshot
 from voxgraft.cli import main
 from voxgraft.data.voices import PRESETS
 from voxgraft.models.checkpoints import load_recipient
-from voxgraft.models.style_adapter import AdapterError, AdapterSettings, fit_adapter, leave_one_voice_out
+from voxgraft.models.style_adapter import META, AdapterError, AdapterSettings, fit_adapter, leave_one_voice_out
 from voxgraft.style_vectors import corpus_wavs
 from voxgraft.models.style_latents import wav_latents
 from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
@@ -48,8 +51,14 @@ def test_adapt_and_clone_commands(styled_recipient, style_corpora, tiny_recipien
     assert main(["style", "clone", str(styled_recipient), str(adapter_dir), *map(str, reference), "--text", "Hello there.", "--out", str(out)]) == 0
     assert out.stat().st_size > 1000
 
+    # the same adapter, as if fit for another model
+    other = tmp_path / "other_adapter"
+    shutil.copytree(adapter_dir, other)
+    info = json.loads((other / META).read_text())
+    (other / META).write_text(json.dumps({**info, "model_sha256": "0" * 64}))
     before = snapshot(tmp_path)
     bad = tmp_path / "bad.wav"
+    assert main(["style", "clone", str(styled_recipient), str(other), str(reference[0]), "--text", "Hi.", "--out", str(bad)]) == 2
     assert main(["style", "clone", str(tiny_recipient[0]), str(adapter_dir), str(reference[0]), "--text", "Hi.", "--out", str(bad)]) == 2
     assert main(["style", "clone", str(styled_recipient), str(tmp_path / "none"), str(reference[0]), "--text", "Hi.", "--out", str(bad)]) == 2
     assert main(["style", "clone", str(styled_recipient), str(adapter_dir), str(tmp_path / "missing.wav"), "--text", "Hi.", "--out", str(bad)]) == 2

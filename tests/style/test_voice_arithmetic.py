@@ -2,7 +2,10 @@
 man, woman, man_whisper and woman_whisper (eSpeak's whisper variants keep the voice's pitch
 settings, so `whisper = woman_whisper - woman` is a real direction)."""
 
+import json
+
 import numpy as np
+import pyarrow as pa
 import soundfile as sf
 
 from tests.conftest import snapshot
@@ -90,6 +93,14 @@ def test_style_cli_refuses_bad_input_and_writes_nothing(styled_recipient, style_
     assert main(["style", "embed", str(styled_recipient), man, man, "--out", str(table)]) == 2  # one voice twice
     assert not table.exists()
     assert main(["style", "embed", str(styled_recipient), man, "--out", str(table), "--limit", "2"]) == 0
+    # the same vectors, as if embedded by another model
+    foreign = tmp_path / "foreign.arrow"
+    with pa.memory_map(str(table)) as source:
+        vectors = pa.ipc.open_file(source).read_all()
+    meta = json.loads(vectors.schema.metadata[b"voxgraft"])
+    foreign_table = vectors.replace_schema_metadata({b"voxgraft": json.dumps({**meta, "model_sha256": "0" * 64}).encode()})
+    with pa.OSFile(str(foreign), "wb") as sink, pa.ipc.new_file(sink, foreign_table.schema) as writer:
+        writer.write_table(foreign_table)
     before = snapshot(tmp_path)
     out = str(tmp_path / "x.wav")
     for bad in (["man + + woman"], ["man + nobody"], ["man woman"]):  # syntax, unknown voice, no operator
@@ -97,6 +108,7 @@ def test_style_cli_refuses_bad_input_and_writes_nothing(styled_recipient, style_
     assert main(["style", "arith", str(styled_recipient), "man", out, "--text", "Hi."]) == 2  # no vectors given
     assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", "man", "--text", "Hi."]) == 2
     assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", f"man={man}", "--limit", "0", "--text", "Hi."]) == 2
+    assert main(["style", "arith", str(styled_recipient), "man", out, "--vectors", str(foreign), "--text", "Hi."]) == 2
     (tmp_path / "junk.arrow").write_text("not arrow")
     assert main(["style", "arith", str(styled_recipient), "man", out, "--vectors", str(tmp_path / "junk.arrow"), "--text", "Hi."]) == 2
     (tmp_path / "junk.arrow").unlink()
