@@ -35,9 +35,9 @@ def test_man_plus_whisper_lands_among_the_whispers_and_voices_cluster(styled_rec
     """What holds on every recipient measured: the whisper offset points the same way for both
     voices, and man + whisper lands nearer both whispered voices than either voiced one. Rank 1
     (nearer man_whisper than woman_whisper) does not hold reliably: the offset's length depends
-    on the voice (woman's pitch is higher, so whispering moves her further, 1.5x on the 600-step
-    recipients), and plain addition overshoots towards woman_whisper. bench/RESULTS.md has the
-    ranks and distances per latent size."""
+    on the voice (woman's pitch is higher, so whispering usually moves her 1.2 to 1.5x further on
+    the 600-step recipients), and plain addition overshoots towards woman_whisper.
+    bench/RESULTS.md has the ranks and distances per latent size and run."""
     vectors = _vectors(styled_recipient, style_corpora)
     cents = vectors.centroids()
     assert list(cents) == list(ARITHMETIC_VOICES)
