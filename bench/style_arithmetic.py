@@ -26,8 +26,6 @@ import numpy as np
 import torch
 
 from voxgraft.analysis.style_space import centroids, combine, compare_offsets, retrieval_rank, retrieval_ranking, silhouette
-from voxgraft.data.audio import load_audio
-from voxgraft.data.corpus import read_corpus
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.synth import synthesize_corpus
 from voxgraft.data.training_set import open_training_set
@@ -35,6 +33,7 @@ from voxgraft.data.voices import PRESETS
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.style_adapter import leave_one_voice_out
 from voxgraft.models.style_latents import training_set_latents, wav_latents
+from voxgraft.style_vectors import corpus_wavs
 from voxgraft.trainables.evaluate.render import Utterances, render
 from voxgraft.trainables.evaluate.speaker import SpeakerEncoder, centroid, similarity
 from voxgraft.trainables.pretrain import PretrainSettings, pretrain
@@ -81,7 +80,7 @@ def measure(model_dir: Path, corpora: Path, encoder: SpeakerEncoder) -> dict:
 def adapter_leave_one_out(model, corpora: Path, encoder: SpeakerEncoder, per_voice: int = 24) -> dict:
     embeddings, latents, labels = [], [], []
     for preset in PRESETS:
-        wavs = [load_audio(u.audio_path) for u in read_corpus(corpora / preset).utterances[:per_voice]]
+        wavs = corpus_wavs(corpora / preset, 22050, per_voice)
         embeddings.append(encoder.embed(wavs, 22050))
         latents.append(wav_latents(model, wavs))
         labels += [preset] * len(wavs)

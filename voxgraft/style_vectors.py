@@ -28,7 +28,7 @@ from voxgraft.analysis.style_space import centroids, silhouette
 from voxgraft.atomic import atomic_file
 from voxgraft.data.audio import load_audio
 from voxgraft.data.corpus import read_corpus
-from voxgraft.data.voice_mix import voice_name
+from voxgraft.data.voice_mix import repeated_voice, voice_name
 from voxgraft.models.style_latents import wav_latents
 
 
@@ -56,13 +56,11 @@ def embed_corpora(model, model_path: str, model_sha: str, corpus_dirs: list[str 
     """Style vectors of every utterance (or the first `limit`) of each corpus; one corpus is one voice."""
     voices, ids, corpora, latents = [], [], [], []
     names = [voice_name(d) for d in corpus_dirs]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise StyleVectorsError(f"two corpora are the same voice {repeated[0]!r}: give each voice once")
+    if repeated := repeated_voice(names):
+        raise StyleVectorsError(f"two corpora are the same voice {repeated!r}: give each voice once")
     for name, corpus_dir in zip(names, corpus_dirs):
-        wavs = corpus_wavs(corpus_dir, model.config.sampling_rate, limit)
-        utterances = read_corpus(corpus_dir).utterances[: len(wavs)]
-        latents.append(wav_latents(model, wavs))
+        utterances = corpus_utterances(corpus_dir, limit)
+        latents.append(wav_latents(model, [load_audio(u.audio_path, model.config.sampling_rate) for u in utterances]))
         voices += [name] * len(utterances)
         ids += [u.utterance_id for u in utterances]
         corpora += [str(Path(corpus_dir))] * len(utterances)
@@ -118,14 +116,19 @@ def read_voice_vectors(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     return voices, meta
 
 
-def corpus_wavs(corpus_dir: str | Path, sample_rate: int, limit: int | None = None) -> list[np.ndarray]:
+def corpus_utterances(corpus_dir: str | Path, limit: int | None = None) -> list:
+    """A checked corpus's utterances (the first `limit`)."""
     corpus = read_corpus(corpus_dir)
     if corpus.errors:
         raise StyleVectorsError(f"{corpus_dir}: {corpus.errors[0]} (run `voxgraft corpus check {corpus_dir}`)")
     utterances = corpus.utterances[:limit] if limit else corpus.utterances
     if not utterances:
         raise StyleVectorsError(f"{corpus_dir}: no utterances")
-    return [load_audio(u.audio_path, sample_rate) for u in utterances]
+    return utterances
+
+
+def corpus_wavs(corpus_dir: str | Path, sample_rate: int, limit: int | None = None) -> list[np.ndarray]:
+    return [load_audio(u.audio_path, sample_rate) for u in corpus_utterances(corpus_dir, limit)]
 
 
 def train_adapter(model, corpus_dirs: list[str | Path], encoder, limit: int | None = None, settings=None):

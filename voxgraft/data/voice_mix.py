@@ -31,6 +31,12 @@ def voice_name(corpus_dir: str | Path) -> str:
     return corpus_dir.resolve().name
 
 
+def repeated_voice(names: list[str]) -> str | None:
+    """The first voice named twice (alphabetically), else None: one corpus is one voice."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    return repeated[0] if repeated else None
+
+
 class VoiceMix(Dataset):
     def __init__(self, parts: list[tuple[str, VoiceDataset]]):
         self.parts = parts
@@ -62,9 +68,8 @@ def open_voice_mix(
     if not corpus_dirs:
         raise TrainingSetError("a voice mix needs at least one corpus")
     names = [voice_name(d) for d in corpus_dirs]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise TrainingSetError(f"two corpora are the same voice {repeated[0]!r}: give each voice once")
+    if repeated := repeated_voice(names):
+        raise TrainingSetError(f"two corpora are the same voice {repeated!r}: give each voice once")
     parts = []
     for name, corpus_dir in zip(names, corpus_dirs):
         one = open_training_set(corpus_dir, alignment, symbols=symbols, heldout=heldout)

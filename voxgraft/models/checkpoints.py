@@ -2,11 +2,10 @@
 
 The recipient is a `VitsModel.save_pretrained` directory (the hub's layout, so MMS-TTS and
 other VITS checkpoints work), or one safetensors file of its weights plus a config.json, and is
-only ever read. Its identity is the sha256 of its weight
-files. A transplant checkpoint holds only the trained organs' tensors (safetensors; a styled model's
-also its style latent), the
-recipient's hash, the plan and the symbol table: a few MB for a cadence transplant instead of
-a whole model. `merge` rebuilds a full model directory from recipient + transplant.
+only ever read. Its identity is the sha256 of its weight files. A transplant checkpoint holds
+only the trained organs' tensors (safetensors; a styled model's also the style latent it speaks
+with), the recipient's hash, the plan and the symbol table: a few MB for a cadence transplant
+instead of a whole model. `merge` rebuilds a full model directory from recipient + transplant.
 """
 
 from __future__ import annotations

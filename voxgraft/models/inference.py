@@ -1,6 +1,6 @@
-"""Speech from tokens with a VitsModel (a styled one speaks with a given style latent, else its default): predicted durations (what `VitsModel.forward` does) or
+"""Speech from tokens with a VitsModel: predicted durations (what `VitsModel.forward` does) or
 durations given from outside (a reference recording's alignment, the research notes'
-reference-duration approach)."""
+reference-duration approach). A styled model speaks with a given style latent, else its default."""
 
 from __future__ import annotations
 

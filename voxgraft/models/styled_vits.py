@@ -45,12 +45,14 @@ def _new_style(config: VitsConfig, latent_size: int) -> StyleVAE:
     return StyleVAE(FeatureParams().n_mels, latent_size, config.speaker_embedding_size)
 
 
-def add_style_to_config(config: VitsConfig, latent_size: int, embedding_size: int, beta: float = DEFAULT_BETA) -> VitsConfig:
+def add_style_to_config(
+    config: VitsConfig, latent_size: int, embedding_size: int, beta: float = DEFAULT_BETA, anneal_steps: int = DEFAULT_ANNEAL_STEPS
+) -> VitsConfig:
     """A config for a new styled model: global conditioning of `embedding_size` channels."""
     config.speaker_embedding_size = embedding_size
     config.style_latent_size = latent_size
     config.style_beta = beta
-    config.style_anneal_steps = DEFAULT_ANNEAL_STEPS
+    config.style_anneal_steps = anneal_steps
     return config
 
 

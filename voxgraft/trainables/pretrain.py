@@ -20,13 +20,13 @@ from transformers import VitsModel
 from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
+from voxgraft.data.voice_mix import open_voice_mix
 from voxgraft.models.checkpoints import CheckpointError, load_recipient
 from voxgraft.models.configs import named_config
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
-from voxgraft.models.styled_vits import DEFAULT_ANNEAL_STEPS, DEFAULT_BETA, EMBEDDING_SIZE, StyledVitsModel, add_style_to_config, has_style
-from voxgraft.data.voice_mix import open_voice_mix
 from voxgraft.models.style_latents import first_voice_rows, voice_centroid
+from voxgraft.models.styled_vits import DEFAULT_ANNEAL_STEPS, DEFAULT_BETA, EMBEDDING_SIZE, StyledVitsModel, add_style_to_config, has_style
 from voxgraft.trainables.heldout import duration_correlation, mel_reconstruction_l1
 from voxgraft.trainables.plan import plan_step
 from voxgraft.trainables.trainer import TrainConfig, Trainer
@@ -97,8 +97,9 @@ def _fit_durations(model: VitsModel, data, settings: PretrainSettings, steps: in
 def _new_model(settings: PretrainSettings, vocab_size: int) -> StyledVitsModel:
     config = named_config(settings.config, vocab_size)
     if settings.style_latent:
-        add_style_to_config(config, settings.style_latent, EMBEDDING_SIZE[settings.config], settings.style_beta)
-        config.style_anneal_steps = settings.style_anneal_steps
+        add_style_to_config(
+            config, settings.style_latent, EMBEDDING_SIZE[settings.config], settings.style_beta, settings.style_anneal_steps
+        )
     return StyledVitsModel(config)
 
 

@@ -20,20 +20,17 @@ import torch
 
 from voxgraft.analysis.style_space import silhouette
 from voxgraft.models.style_latents import spectrogram_latents, voice_centroid, wav_latents
-from voxgraft.models.styled_vits import StyleError, encode_style, graft_style, has_style
+from voxgraft.models.styled_vits import encode_style, graft_style, has_style
 from voxgraft.trainables.heldout import evaluation_mode
 
 CENTROID_UTTERANCES = 32
 
 
 def plan_style(model, organs: str, vae_latent: int | None, seed: int = 0) -> str:
-    """Graft the trial's style VAE where `vae_latent` asks for one; returns the organs to train."""
+    """Graft the trial's style VAE where `vae_latent` asks for one; returns the organs to train.
+    A recipient without global conditioning is refused by graft_style (StyleError)."""
     if vae_latent is None:
         return organs
-    if not model.config.speaker_embedding_size:
-        raise StyleError(
-            "the sweep sets vae_latent, but the recipient has no global conditioning: pretrain it with --style-latent N"
-        )
     if has_style(model) and model.style.latent_size == vae_latent:
         return organs
     graft_style(model, vae_latent, seed)

@@ -29,14 +29,14 @@ from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save_transplant
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
+from voxgraft.models.styled_vits import has_style
 from voxgraft.search_spaces.schema import METRICS
 from voxgraft.trainables.evaluate.anchors import Anchors
 from voxgraft.trainables.evaluate.evaluator import Evaluator
-from voxgraft.models.styled_vits import has_style
 from voxgraft.trainables.evaluate.render import Utterances, render
 from voxgraft.trainables.plan import plan_step
-from voxgraft.trainables.style_trial import plan_style, speak_as_donor, style_measures
 from voxgraft.trainables.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
+from voxgraft.trainables.style_trial import plan_style, speak_as_donor, style_measures
 from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
 from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_metrics
 

@@ -20,7 +20,6 @@ from transformers import VitsModel
 from voxgraft.atomic import atomic_file
 from voxgraft.data.training_set import TrainingSet
 from voxgraft.models.inference import predict_durations, synthesize_tokens
-from voxgraft.models.styled_vits import has_style
 from voxgraft.models.training_forward import speaker_conditioning
 from voxgraft.trainables.evaluate.prosody import drop_blanks
 from voxgraft.trainables.heldout import evaluation_mode
@@ -95,7 +94,7 @@ def render(model: VitsModel, utterances: Utterances, seed: int = 0, style_latent
     device = next(model.parameters()).device
     wavs, frames = [], []
     with evaluation_mode(model):
-        conditioning = speaker_conditioning(model, None, 1, device, style_latent) if has_style(model) else None
+        conditioning = speaker_conditioning(model, None, 1, device, style_latent)
         for ids in utterances.token_ids:
             tokens = torch.tensor([ids], device=device)
             mask = torch.ones_like(tokens, dtype=torch.bool)
