@@ -1,7 +1,7 @@
 """How long one transplant evaluation takes, and where the time goes.
 
 One evaluation speaks the donor's held-out sentences with the checkpoint and measures them
-(trainables/evaluate). Side by side in one run, on the same model and sentences: the whole
+(evaluate/). Side by side in one run, on the same model and sentences: the whole
 evaluation, each of its parts, and one planned training step of the cadence and timbre presets,
 so the evaluation's cost reads as a number of training steps. Medians over the repeats; the
 first call of each is a warm-up.
@@ -15,24 +15,24 @@ import argparse
 import platform
 import statistics
 import time
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 
 import torch
 
 from voxgraft.data.training_set import open_training_set
+from voxgraft.evaluate.anchors import compute_anchors
+from voxgraft.evaluate.artifacts import audio_signs
+from voxgraft.evaluate.evaluator import Evaluator
+from voxgraft.evaluate.mcd import mcd_dtw
+from voxgraft.evaluate.prosody import f0_stats
+from voxgraft.evaluate.render import render
+from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
-from voxgraft.trainables.evaluate.anchors import compute_anchors
-from voxgraft.trainables.evaluate.artifacts import audio_signs
-from voxgraft.trainables.evaluate.evaluator import Evaluator
-from voxgraft.trainables.evaluate.mcd import mcd_dtw
-from voxgraft.trainables.evaluate.prosody import f0_stats
-from voxgraft.trainables.evaluate.render import render
-from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
-from voxgraft.trainables.plan import plan_step
-from voxgraft.trainables.trainer import TrainConfig, Trainer
 from voxgraft.trainables.transplant import discriminator_config, recipient_symbols
+from voxgraft.training.plan import plan_step
+from voxgraft.training.trainer import TrainConfig, Trainer
 
 
 def median_seconds(fn, repeats: int) -> float:

@@ -2,7 +2,7 @@
 
 The naive step is what a trainer with freeze flags does (Coqui's VITS): every module with
 autograd, every loss, the discriminator step. The planned step runs what the plan needs
-(trainables/plan.py). Both run side by side on the same batches, on one machine, in one run;
+(training/plan.py). Both run side by side on the same batches, on one machine, in one run;
 printed are median step times over the repeats and their ratio. The first step of each is
 a warm-up (it also fills the planned step's cache) and is not timed.
 
@@ -27,11 +27,11 @@ from voxgraft.data.synth import synthesize_corpus
 from voxgraft.data.training_set import open_training_set
 from voxgraft.models.configs import named_config
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
-from voxgraft.trainables.plan import naive_plan, plan_step
-from voxgraft.trainables.pretrain import DISCRIMINATORS
-from voxgraft.trainables.trainer import TrainConfig, Trainer
+from voxgraft.training.plan import naive_plan, plan_step
+from voxgraft.training.pretrain import DISCRIMINATORS
+from voxgraft.training.trainer import TrainConfig, Trainer
 
-PRESETS = ("cadence", "timbre", "full")
+BENCH_PLANS = ("cadence", "timbre", "full")
 
 
 def _sync(device: torch.device) -> None:
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     print("| config | preset | naive step (s) | planned step (s) | naive / planned |")
     print("|---|---|---|---|---|")
     for config_name in args.configs.split(","):
-        for preset in PRESETS:
+        for preset in BENCH_PLANS:
             timings = {}
             for name, plan_fn in (("naive", naive_plan), ("planned", plan_step)):
                 torch.manual_seed(0)

@@ -25,19 +25,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from voxgraft.analysis.style_space import centroids, combine, compare_offsets, retrieval_rank, retrieval_ranking, silhouette
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.synth import synthesize_corpus
 from voxgraft.data.training_set import open_training_set
-from voxgraft.data.voices import PRESETS
+from voxgraft.data.voices import VOICE_PRESETS
+from voxgraft.evaluate.render import Utterances, render
+from voxgraft.evaluate.speaker import SpeakerEncoder, centroid, similarity
+from voxgraft.evaluate.style import silhouette
 from voxgraft.models.checkpoints import load_recipient
-from voxgraft.models.style_adapter import leave_one_voice_out
 from voxgraft.models.style_latents import training_set_latents, wav_latents
-from voxgraft.style_vectors import corpus_wavs
-from voxgraft.trainables.evaluate.render import Utterances, render
-from voxgraft.trainables.evaluate.speaker import SpeakerEncoder, centroid, similarity
-from voxgraft.trainables.pretrain import PretrainSettings, pretrain
-from voxgraft.trainables.trainer import TrainConfig
+from voxgraft.style.adapter import leave_one_voice_out
+from voxgraft.style.space import centroids, combine, compare_offsets, retrieval_rank, retrieval_ranking
+from voxgraft.style.vectors import corpus_wavs
+from voxgraft.training.pretrain import PretrainSettings, pretrain
+from voxgraft.training.trainer import TrainConfig
 
 VOICES = ("man", "woman", "man_whisper", "woman_whisper")
 EXPRESSION = "man + woman_whisper - woman"
@@ -79,7 +80,7 @@ def measure(model_dir: Path, corpora: Path, encoder: SpeakerEncoder) -> dict:
 
 def adapter_leave_one_out(model, corpora: Path, encoder: SpeakerEncoder, per_voice: int = 24) -> dict:
     embeddings, latents, labels = [], [], []
-    for preset in PRESETS:
+    for preset in VOICE_PRESETS:
         wavs = corpus_wavs(corpora / preset, 22050, per_voice)
         embeddings.append(encoder.embed(wavs, 22050))
         latents.append(wav_latents(model, wavs))
@@ -96,7 +97,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/style_bench"))
     args = parser.parse_args()
     corpora = args.work / "corpora"
-    for preset in PRESETS:
+    for preset in VOICE_PRESETS:
         if not (corpora / preset).exists():
             synthesize_corpus(preset, args.count, 0, corpora / preset)
     encoder = SpeakerEncoder.pretrained()

@@ -20,9 +20,9 @@ import tempfile
 import time
 from datetime import date
 
-from voxgraft.analysis.store import ResultsStore, report_row
 from voxgraft.search_spaces.schema import builtin_sweeps, load_sweep
-from voxgraft.sweep import run_sweep
+from voxgraft.sweep.run import run_sweep
+from voxgraft.sweep.store import ResultsStore, report_row
 
 
 def append_rate(rows: int, repeats: int) -> float:

@@ -31,6 +31,7 @@ def test_unknown_command_exits_2(capsys):
     assert exit_info.value.code == 2
 
 
+@pytest.mark.slow
 def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
     out = tmp_path / "demo"
     quick = ["--count", "3", "--pretrain-steps", "2", "--duration-steps", "2", "--skip-sweep"]  # tests/test_sweep.py runs sweeps

@@ -4,7 +4,7 @@ cannot drift apart.
 
     STORAGE/NAME/
       voxgraft_sweep.json      the sweep file and trial context, for --resume, report and pick
-      results/                 the Parquet results store (analysis/store.py)
+      results/                 the Parquet results store (sweep/store.py)
       references/              anchors.json and the recipient's and donor's renderings
       report/                  index.html and summary.md (voxgraft report)
       <trial>/checkpoint_*/    transplant/ (organ-delta checkpoint), samples/, trainer.pt

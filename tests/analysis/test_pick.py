@@ -1,22 +1,27 @@
 """After a real (tiny) sweep: `voxgraft report` and `voxgraft pick` as a user runs them."""
 
+import io
 import json
+from pathlib import Path
 
 import pytest
-import ray
 import torch
+from rich.console import Console
 from transformers import VitsModel
 
+from voxgraft.analysis.pick import choose
+from voxgraft.analysis.report import analyse, best_trials
 from voxgraft.cli import main
+from voxgraft.demo import report_and_export
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.organs import ORGAN_MODULES
+from voxgraft.models.speak import speak
 from voxgraft.search_spaces.schema import parse_sweep
-from voxgraft.speak import speak
-from voxgraft.sweep import run_sweep
+from voxgraft.sweep.run import run_sweep
 
 
 @pytest.fixture(scope="module")
-def finished_sweep(tiny_recipient, corpora, tmp_path_factory):
+def sweep_outcome(local_ray, tiny_recipient, corpora, tmp_path_factory):
     storage = tmp_path_factory.mktemp("pick_sweeps")
     sweep = parse_sweep({
         "name": "pickme", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4},
@@ -25,11 +30,31 @@ def finished_sweep(tiny_recipient, corpora, tmp_path_factory):
         "searcher": "grid", "scheduler": {"type": "none"}, "objectives": [{"metric": "heldout_loss", "mode": "min"}],
         "resources": {"cpu": 1}, "keep_checkpoints": 2, "storage": str(storage),
     })
-    try:
-        outcome = run_sweep(sweep)
-    finally:
-        ray.shutdown()
-    return outcome.experiment_dir
+    return run_sweep(sweep)
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(sweep_outcome):
+    return sweep_outcome.experiment_dir
+
+
+def test_sweep_report_pick_and_demo_name_the_same_best_transplant(sweep_outcome, tmp_path):
+    """One best rule (sweep/best.py): the sweep's final line, the report's #1, pick's choice and
+    the demo's printed and exported transplant are one report of one trial."""
+    exp_dir = Path(sweep_outcome.experiment_dir)
+    best = sweep_outcome.best
+    assert best is not None and Path(best["checkpoint"], "transplant").is_dir()
+    top = best_trials(analyse(exp_dir), 1).iloc[0]
+    chosen = choose(exp_dir)[0]
+    console = Console(file=io.StringIO(), width=400)
+    printed = report_and_export(exp_dir, tmp_path / "best", console)
+    card = json.loads((tmp_path / "best" / "card.json").read_text())
+    expected = (best["trial_id"], best["step"])
+    assert (top["trial_id"], top["step"]) == expected
+    assert (chosen.row["trial_id"], chosen.row["step"]) == expected
+    assert (printed.row["trial_id"], printed.row["step"]) == expected
+    assert (card["trial_id"], card["step"]) == expected and card["source_checkpoint"] == best["checkpoint"]
+    assert f"trial {best['trial_id']}" in console.file.getvalue()
 
 
 def test_report_after_a_real_sweep_plays_recipient_donor_and_transplants(finished_sweep, capsys):

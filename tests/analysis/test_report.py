@@ -10,8 +10,8 @@ import pytest
 from voxgraft.analysis import synthetic_store
 from voxgraft.analysis.pareto import knee, pareto_mask
 from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
-from voxgraft.analysis.store import ResultsStore, report_row
 from voxgraft.cli import main
+from voxgraft.sweep.store import ResultsStore, report_row
 
 REPEATS = 3  # of the 28-point factorial
 
@@ -118,6 +118,7 @@ def test_top_must_be_at_least_one(command, sweep_dir, tmp_path, capsys):
     assert not (tmp_path / "out").exists() and not (tmp_path / "report").exists()
 
 
+@pytest.mark.slow
 def test_the_page_renders_in_headless_chromium_with_plots_and_no_outside_requests(sweep_dir, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -6,7 +6,7 @@ from transformers import VitsModel
 
 from voxgraft.models.configs import named_config
 from voxgraft.models.organs import (
-    PRESETS,
+    ORGAN_PRESETS,
     FreezePlan,
     UnknownOrganError,
     apply_freeze_plan,
@@ -35,7 +35,7 @@ def test_presets_resolve(model):
     assert resolve_organs(["timbre"], model) == ("posterior_encoder", "flow", "decoder")
     assert set(resolve_organs("full", model)) == set(model_organs(model))
     assert resolve_organs("decoder, text_encoder", model) == ("text_encoder", "decoder")
-    assert "cadence" in PRESETS and "timbre" in PRESETS
+    assert "cadence" in ORGAN_PRESETS and "timbre" in ORGAN_PRESETS
 
 
 def test_unknown_organ_lists_the_valid_ones(model):

@@ -4,16 +4,16 @@ import pytest
 import torch
 
 from voxgraft.data.features import FeatureParams
+from voxgraft.data.symbols import SymbolTable
+from voxgraft.data.training_set import open_training_set
 from voxgraft.models.checkpoints import STYLE_LATENT_KEY, load_recipient, merged_model, save_transplant
 from voxgraft.models.configs import named_config
 from voxgraft.models.discriminator import DiscriminatorConfig, VitsDiscriminator
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.models.style_vae import StyleVAE
-from voxgraft.models.styled_vits import StyleError, StyledVitsModel, add_style_to_config, anneal_weight, graft_style
-from voxgraft.data.symbols import SymbolTable
-from voxgraft.data.training_set import open_training_set
-from voxgraft.trainables.plan import naive_plan, plan_step
-from voxgraft.trainables.step import StepCache, generator_losses, weighted_total
+from voxgraft.models.styled_vits import StyledVitsModel, StyleError, add_style_to_config, anneal_weight, graft_style
+from voxgraft.training.plan import naive_plan, plan_step
+from voxgraft.training.step import StepCache, generator_losses, weighted_total
 
 N_MELS = FeatureParams().n_mels
 

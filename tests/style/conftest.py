@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voxgraft.data.synth import synthesize_corpus
-from voxgraft.data.voices import PRESETS
+from voxgraft.data.voices import VOICE_PRESETS
 
 ARITHMETIC_VOICES = ("man", "woman", "man_whisper", "woman_whisper")
 COUNT = 24
@@ -19,13 +19,13 @@ LATENT = 16
 @pytest.fixture(scope="session")
 def style_corpora(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("style_corpora")
-    return {name: synthesize_corpus(name, COUNT, 3, root / name) for name in PRESETS}
+    return {name: synthesize_corpus(name, COUNT, 3, root / name) for name in VOICE_PRESETS}
 
 
 @pytest.fixture(scope="session")
 def styled_recipient(style_corpora, tmp_path_factory) -> Path:
-    from voxgraft.trainables.pretrain import PretrainSettings, pretrain
-    from voxgraft.trainables.trainer import TrainConfig
+    from voxgraft.training.pretrain import PretrainSettings, pretrain
+    from voxgraft.training.trainer import TrainConfig
 
     out = tmp_path_factory.mktemp("styled") / "model"
     settings = PretrainSettings(

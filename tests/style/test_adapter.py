@@ -8,12 +8,12 @@ import pytest
 
 from tests.conftest import snapshot
 from voxgraft.cli import main
-from voxgraft.data.voices import PRESETS
+from voxgraft.data.voices import VOICE_PRESETS
+from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
-from voxgraft.models.style_adapter import META, AdapterError, AdapterSettings, fit_adapter, leave_one_voice_out
-from voxgraft.style_vectors import corpus_wavs
 from voxgraft.models.style_latents import wav_latents
-from voxgraft.trainables.evaluate.speaker import SpeakerEncoder
+from voxgraft.style.adapter import META, AdapterError, AdapterSettings, fit_adapter, leave_one_voice_out
+from voxgraft.style.vectors import corpus_wavs
 
 PER_VOICE = 12
 FEW = 3  # "a few seconds of audio": three utterances
@@ -30,7 +30,7 @@ def test_adapter_maps_unseen_voices_near_their_own_latents(styled_recipient, sty
     model = load_recipient(styled_recipient).model
     encoder = SpeakerEncoder.pretrained()
     embeddings, latents, labels = [], [], []
-    for preset in PRESETS:
+    for preset in VOICE_PRESETS:
         wavs = corpus_wavs(style_corpora[preset], 22050, PER_VOICE)
         embeddings.append(encoder.embed(wavs, 22050))
         latents.append(wav_latents(model, wavs))

@@ -3,16 +3,15 @@
 import math
 
 import pytest
-import ray
 from safetensors.torch import load_file
 
 from voxgraft.analysis.report import analyse, best_trials, write_report
-from voxgraft.analysis.store import ResultsStore
 from voxgraft.cli import main
 from voxgraft.layout import TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient
 from voxgraft.search_spaces.schema import parse_sweep
-from voxgraft.sweep import SweepError, run_sweep
+from voxgraft.sweep.run import SweepError, run_sweep
+from voxgraft.sweep.store import ResultsStore
 
 
 def _sweep(recipient, donor, storage, **search):
@@ -31,13 +30,7 @@ def _sweep(recipient, donor, storage, **search):
     })
 
 
-@pytest.fixture(autouse=True)
-def _shutdown_ray():
-    yield
-    ray.shutdown()
-
-
-def test_vae_latent_is_a_sweep_axis(styled_recipient, style_corpora, tmp_path):
+def test_vae_latent_is_a_sweep_axis(local_ray, styled_recipient, style_corpora, tmp_path):
     outcome = run_sweep(_sweep(styled_recipient, style_corpora["timbre_donor"], tmp_path / "sweeps"))
     rows = ResultsStore(outcome.results_dir).table().to_pylist()
     assert {r["config.vae_latent"] for r in rows} == {4, 16} and len(rows) == 4  # 2 trials x 2 evaluations

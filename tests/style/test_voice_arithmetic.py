@@ -10,14 +10,15 @@ import soundfile as sf
 
 from tests.conftest import snapshot
 from tests.style.conftest import ARITHMETIC_VOICES, HELDOUT, LATENT
-from voxgraft.analysis.style_space import combine, compare_offsets, retrieval_ranking, silhouette
 from voxgraft.cli import main
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
 from voxgraft.data.voice_mix import open_voice_mix
+from voxgraft.evaluate.style import silhouette
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.style_latents import training_set_latents
-from voxgraft.style_vectors import embed_corpora, read_voice_vectors
+from voxgraft.style.space import combine, compare_offsets, retrieval_ranking
+from voxgraft.style.vectors import embed_corpora, read_voice_vectors
 
 # The session's recipient trains 200 steps; its silhouette measured 0.31 to 0.45 (600-step ones:
 # see bench/RESULTS.md). Below this bound the latent would not be telling the voices apart.

@@ -6,16 +6,16 @@ from __future__ import annotations
 import base64
 import html
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from voxgraft.analysis import plots
-from voxgraft.analysis.report import Analysis
-from voxgraft.analysis.style_report import style_space
+from voxgraft.analysis.types import Analysis
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
+from voxgraft.style.report import style_space
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -51,23 +51,17 @@ def _audio(path: Path) -> str:
     return f"<audio controls preload='none' src='data:audio/wav;base64,{data}'></audio>"
 
 
-def samples_dir(analysis: Analysis, trial_id: str, metric: str, mode: str) -> Path | None:
-    """The trial's best-scoring checkpoint that still exists (Tune deletes the others) with samples/."""
-    rows = analysis.rows[(analysis.rows["trial_id"] == trial_id) & analysis.rows["checkpoint"].notna()]
-    rows = rows.sort_values(metric, ascending=(mode == "min"), na_position="last")
-    for checkpoint in rows["checkpoint"]:
-        samples = Path(checkpoint) / SAMPLES_SUBDIR
-        if samples.is_dir() and any(samples.glob("*.wav")):
-            return samples
-    return None
+def samples_dir(checkpoint: object) -> Path | None:
+    """The samples/ of a top transplant's checkpoint (sweep/best.py keeps only kept ones)."""
+    samples = Path(str(checkpoint)) / SAMPLES_SUBDIR
+    return samples if samples.is_dir() and any(samples.glob("*.wav")) else None
 
 
 def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     """One table, a row per held-out sentence: the untouched recipient, the donor's recording,
     then each top transplant's best kept checkpoint (each sound embedded once)."""
-    metric, mode = analysis.objectives[0]
     references = analysis.sweep_dir / REFERENCES_DIR
-    trials = [(rank, trial, samples_dir(analysis, trial["trial_id"], metric, mode)) for rank, (_, trial) in enumerate(top.iterrows(), 1)]
+    trials = [(rank, trial, samples_dir(trial["checkpoint"])) for rank, (_, trial) in enumerate(top.iterrows(), 1)]
     sentences = sorted({p.name for _, _, d in trials if d for p in d.glob("*.wav")} | {p.name for p in references.glob("donor/*.wav")})
     parts = ["<h2>Listen: recipient, donor and the top transplants</h2>",
              "<p class='note'>The donor's held-out sentences as the untouched recipient speaks them, as the donor recorded them, "
@@ -87,8 +81,7 @@ def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
 
 def style_section(analysis: Analysis, top: pd.DataFrame) -> str:
     """The recipient's style space with the references and the top transplants (styled recipients only)."""
-    metric, mode = analysis.objectives[0]
-    samples = [(f"#{rank}", samples_dir(analysis, t["trial_id"], metric, mode)) for rank, (_, t) in enumerate(top.iterrows(), 1)]
+    samples = [(f"#{rank}", samples_dir(t["checkpoint"])) for rank, (_, t) in enumerate(top.iterrows(), 1)]
     space = style_space(analysis.sweep_dir, analysis.trials, samples)
     if space is None:
         return ""
@@ -127,7 +120,7 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
     statuses = analysis.trials["status"].value_counts().to_dict()
     head = (f"<h1>voxgraft sweep {_esc(analysis.name)}</h1><p>{len(analysis.trials)} trials, {len(analysis.rows)} reports "
             f"({', '.join(f'{_esc(k)} {v}' for k, v in statuses.items())}); factors varied: {_esc(', '.join(analysis.factors) or 'none')}. "
-            f"<span class='note'>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from {_esc(analysis.sweep_dir / 'results')}.</span></p>")
+            f"<span class='note'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {_esc(analysis.sweep_dir / 'results')}.</span></p>")
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
     parts = [head, "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
     parts.append(listening_section(analysis, top))

@@ -26,11 +26,11 @@ import optuna
 import pandas as pd
 
 from voxgraft.analysis.trials import expand_organs
+from voxgraft.evaluate.registry import untouched_value
 from voxgraft.models.organs import ORGAN_MODULES
 
 IMPORTANCE_MAX_TRIALS = 500
 FANOVA_TREES = 16  # Optuna's default 64 costs 4x for no change in the ranking of a few factors
-ZERO_FOR_UNTOUCHED = ("transfer_", "duration_drift", "speaker_drift")
 
 
 def _distributions(trials: pd.DataFrame, factors: list[str]) -> dict[str, optuna.distributions.BaseDistribution]:
@@ -84,10 +84,10 @@ def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
     if len(organs) < 2:
         return None
     v = usable.groupby(sets)[objective].mean().to_dict()
-    empty_known = objective.startswith(ZERO_FOR_UNTOUCHED)
+    untouched = untouched_value(objective)  # the empty organ set: the recipient itself
     subsets = [frozenset(c) for r in range(1, len(organs) + 1) for c in itertools.combinations(organs, r)]
-    if empty_known and all(s in v for s in subsets):
-        v[frozenset()] = 0.0
+    if untouched is not None and all(s in v for s in subsets):
+        v[frozenset()] = untouched
         n = len(organs)
         values = {}
         for organ in organs:
@@ -101,8 +101,9 @@ def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
             values[organ] = total
         return Shapley(values, True, f"exact: all {len(subsets)} organ subsets ran")
     x = np.array([[o in s for o in organs] for s in sets], dtype=float)
-    if not empty_known:
+    if untouched is None:
         x = np.hstack([x, np.ones((len(x), 1))])  # v(empty) unknown: an intercept
-    coef, *_ = np.linalg.lstsq(x, usable[objective].to_numpy(float), rcond=None)
+    y = usable[objective].to_numpy(float) - (untouched or 0.0)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     ran = len(set(sets))
     return Shapley(dict(zip(organs, coef[: len(organs)].tolist())), False, f"estimated: additive fit over the {ran} organ sets that ran")

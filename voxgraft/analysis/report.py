@@ -7,53 +7,25 @@ report/index.html (one self-contained page) and report/summary.md, atomically.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from voxgraft.analysis import dashboard, summary
 from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
-from voxgraft.analysis.importance import Shapley, importances, organ_shapley
+from voxgraft.analysis.importance import importances, organ_shapley
 from voxgraft.analysis.pareto import axes, pareto_front
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
-from voxgraft.layout import REPORT_DIR, RESULTS_DIR, SPEC_FILE
-
-DEFAULT_OBJECTIVE = ("heldout_loss", "min")
+from voxgraft.analysis.types import Analysis, ReportFiles
+from voxgraft.atomic import atomic_file
+from voxgraft.layout import REPORT_DIR, RESULTS_DIR
+from voxgraft.search_spaces.spec import name_and_objectives
+from voxgraft.sweep.best import ranked
 
 
 class ReportError(ValueError):
     pass
-
-
-@dataclass
-class Analysis:
-    """Everything the report shows, computed once."""
-
-    sweep_dir: Path
-    name: str
-    objectives: list[tuple[str, str]]  # (metric, mode): the sweep's, then the Pareto axes
-    rows: pd.DataFrame
-    trials: pd.DataFrame
-    factors: list[str]
-    effects: dict[str, pd.DataFrame] = field(default_factory=dict)
-    ranking: dict[str, pd.DataFrame] = field(default_factory=dict)
-    grids: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
-    importance: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    shapley: dict[str, Shapley | None] = field(default_factory=dict)
-    pareto: pd.DataFrame | None = None
-    pareto_axes: tuple[str, str] | None = None
-    rejection: pd.DataFrame | None = None
-
-
-def sweep_objectives(sweep_dir: Path) -> tuple[str, list[tuple[str, str]]]:
-    """The sweep's name and objectives from its spec (a copied store without it: defaults)."""
-    try:
-        spec = json.loads((sweep_dir / SPEC_FILE).read_text())["sweep"]
-        return spec["name"], [(o["metric"], o["mode"]) for o in spec["objectives"]]
-    except (OSError, ValueError, KeyError):
-        return sweep_dir.name, [DEFAULT_OBJECTIVE]
 
 
 def rejection_table(trials: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
@@ -71,7 +43,7 @@ def analyse(sweep_dir: str | Path, seed: int = 0) -> Analysis:
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / RESULTS_DIR).is_dir():
         raise ReportError(f"{sweep_dir}: no results/ store here (give the sweep's experiment directory, e.g. demo_out/sweeps/smoke)")
-    name, objectives = sweep_objectives(sweep_dir)
+    name, objectives = name_and_objectives(sweep_dir)
     rows = read_rows(sweep_dir)
     if rows.empty:
         raise ReportError(f"{sweep_dir}: the results store holds no reports yet")
@@ -103,24 +75,16 @@ def analyse(sweep_dir: str | Path, seed: int = 0) -> Analysis:
 
 
 def best_trials(analysis: Analysis, top: int) -> pd.DataFrame:
-    """The top trials by the first objective, failed and rejected ones left out."""
+    """The top trials by the first objective (sweep/best.py's rule): each trial's best eligible
+    report, with the trial's factors."""
     metric, mode = analysis.objectives[0]
-    t = analysis.trials
-    ok = t[~t["failed"] & ~t["rejected"].fillna(False).astype(bool) & np.isfinite(t[metric].astype(float))]
-    return ok.sort_values(metric, ascending=(mode == "min")).head(top)
-
-
-@dataclass(frozen=True)
-class ReportFiles:
-    html: Path
-    summary: Path
+    best = ranked(analysis.rows, metric, mode).head(top)
+    factors = analysis.trials.set_index("trial_id").drop(columns=[c for c in analysis.rows.columns if c != "trial_id"], errors="ignore")
+    return best.join(factors, on="trial_id").reset_index(drop=True)
 
 
 def write_report(analysis: Analysis, top: pd.DataFrame, out_dir: Path | None = None) -> ReportFiles:
     """Write index.html and summary.md (each atomically) into SWEEP_DIR/report or `out_dir`."""
-    from voxgraft.analysis import dashboard, summary
-    from voxgraft.atomic import atomic_file
-
     out_dir = Path(out_dir) if out_dir else analysis.sweep_dir / REPORT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(out_dir / "index.html", out_dir / "summary.md")

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from rich.table import Table
 
-from voxgraft.analysis.report import Analysis
+from voxgraft.analysis.types import Analysis
 
 
 def _fmt(value) -> str:

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from voxgraft.analysis.store import ResultsStore
+from voxgraft.sweep.store import ResultsStore
 
 ORGAN_EFFECTS = {"decoder": 0.30, "flow": 0.10, "posterior_encoder": 0.05}
 LR_EFFECT = 0.08

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from voxgraft.analysis.store import ResultsStore
 from voxgraft.layout import RESULTS_DIR
-from voxgraft.models.organs import ORGAN_MODULES, PRESETS
+from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
+from voxgraft.sweep.store import ResultsStore
 
 FACTORS = ("organs", "alignment", "lr_band", "vae_latent", "vae_beta")
 FAILED = ("rejected", "error")
@@ -24,7 +24,7 @@ def expand_organs(organ_set: str) -> tuple[str, ...]:
     """'cadence,decoder' -> the single organs it names (presets expanded), in registry order."""
     names = set()
     for name in str(organ_set).split(","):
-        names.update(PRESETS.get(name, (name,)))
+        names.update(ORGAN_PRESETS.get(name, (name,)))
     return tuple(o for o in ORGAN_MODULES if o in names)
 
 

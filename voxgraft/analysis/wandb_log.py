@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from voxgraft.analysis.report import Analysis, ReportFiles
+from voxgraft.analysis.types import Analysis, ReportFiles
 
 
 class WandbMissingError(RuntimeError):

@@ -84,18 +84,19 @@ def mel_spectrogram(wav: torch.Tensor, params: FeatureParams = FeatureParams()) 
     return mel_from_linear(linear_spectrogram(wav, params), params)
 
 
-def f0_track(wav: np.ndarray, params: FeatureParams = FeatureParams()) -> np.ndarray:
-    """F0 in Hz per spectrogram frame (NaN where unvoiced), from librosa's pYIN."""
-    n_frames = params.n_frames(len(wav))
+def pyin_f0(wav: np.ndarray, sample_rate: int, frame_length: int, hop_length: int, fmin: float, fmax: float) -> np.ndarray:
+    """F0 in Hz per pYIN frame (centred on k * hop), NaN where unvoiced: voxgraft's one F0 tracker."""
     f0, _, _ = librosa.pyin(
-        wav.astype(np.float32),
-        fmin=params.f0_min,
-        fmax=params.f0_max,
-        sr=params.sample_rate,
-        frame_length=params.win_length,
-        hop_length=params.hop_length,
-        center=True,
+        np.asarray(wav, dtype=np.float32), fmin=fmin, fmax=fmax, sr=sample_rate,
+        frame_length=frame_length, hop_length=hop_length, center=True,
     )
+    return f0
+
+
+def f0_track(wav: np.ndarray, params: FeatureParams = FeatureParams()) -> np.ndarray:
+    """F0 in Hz per spectrogram frame (NaN where unvoiced)."""
+    n_frames = params.n_frames(len(wav))
+    f0 = pyin_f0(wav, params.sample_rate, params.win_length, params.hop_length, params.f0_min, params.f0_max)
     # pYIN centres frames on k * hop; VITS frames are centred on k * hop + hop / 2. Half a hop
     # is below pYIN's resolution, so take pYIN's frame k for VITS frame k.
     out = np.full(n_frames, np.nan, dtype=np.float32)

@@ -55,7 +55,7 @@ class SymbolTable:
         object.__setattr__(self, "_ids", {s: i for i, s in enumerate(self.symbols)})
 
     @classmethod
-    def default(cls) -> "SymbolTable":
+    def default(cls) -> SymbolTable:
         return cls(SPECIALS + ENGLISH_PHONEMES)
 
     def __len__(self) -> int:
@@ -84,7 +84,7 @@ class SymbolTable:
     def decode(self, ids: list[int]) -> list[str]:
         return [self.symbols[i] for i in ids]
 
-    def extended(self, new_symbols: list[str]) -> "SymbolTable":
+    def extended(self, new_symbols: list[str]) -> SymbolTable:
         """A table with `new_symbols` appended; existing ids stay what they were."""
         extra = [s for s in dict.fromkeys(new_symbols) if s not in self._ids]
         return SymbolTable(self.symbols + tuple(extra))
@@ -96,7 +96,7 @@ class SymbolTable:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "SymbolTable":
+    def load(cls, path: str | Path) -> SymbolTable:
         path = Path(path)
         if path.is_dir():
             path = path / FILENAME

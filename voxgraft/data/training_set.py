@@ -24,7 +24,7 @@ class TrainingSetError(ValueError):
 @dataclass
 class TrainingSet:
     corpus: Corpus
-    dataset: VoiceDataset
+    dataset: VoiceDataset  # one voice; voice_mix.open_voice_mix gives a VoiceMix (the same interface) for several
     symbols: SymbolTable
     train_indices: list[int]
     heldout_indices: list[int]

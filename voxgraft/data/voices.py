@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from voxgraft.data.espeak import VoiceSettings
 
-PRESETS: dict[str, VoiceSettings] = {
+VOICE_PRESETS: dict[str, VoiceSettings] = {
     "recipient": VoiceSettings(voice="en-us", rate=175, pitch=45, pitch_range=50, word_gap=0),
     "cadence_donor": VoiceSettings(voice="en-us", rate=124, pitch=45, pitch_range=50, word_gap=4),
     "timbre_donor": VoiceSettings(voice="en-us+f3", rate=175, pitch=70, pitch_range=60, word_gap=0),
@@ -27,11 +27,11 @@ DEMO_PRESETS = ("recipient", "cadence_donor", "timbre_donor")
 
 class UnknownPresetError(ValueError):
     def __init__(self, name: str):
-        super().__init__(f"unknown voice preset {name!r}; choose one of: {', '.join(PRESETS)}")
+        super().__init__(f"unknown voice preset {name!r}; choose one of: {', '.join(VOICE_PRESETS)}")
 
 
 def get_preset(name: str) -> VoiceSettings:
     try:
-        return PRESETS[name]
+        return VOICE_PRESETS[name]
     except KeyError:
         raise UnknownPresetError(name) from None

@@ -4,11 +4,26 @@ reference-duration approach). A styled model speaks with a given style latent, e
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from transformers import VitsModel
 
-from voxgraft.models.alignment import durations_to_path
+from voxgraft.models.mas import durations_to_path
 from voxgraft.models.training_forward import encode_text, speaker_conditioning
+
+
+@contextlib.contextmanager
+def evaluation_mode(model: torch.nn.Module):
+    """Eval mode for a measurement, then every submodule back to its own mode (a freeze plan
+    leaves frozen organs in eval and trained ones in train mode; `model.train()` would not)."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 @torch.no_grad()

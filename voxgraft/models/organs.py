@@ -26,7 +26,7 @@ ORGAN_MODULES = {
     "style": "style",
 }
 
-PRESETS = {
+ORGAN_PRESETS = {
     "cadence": ("duration_predictor",),
     "timbre": ("decoder", "flow", "posterior_encoder"),
     "full": tuple(ORGAN_MODULES),  # every organ the model has
@@ -52,13 +52,13 @@ def resolve_organs(names: str | Iterable[str], model: nn.Module) -> tuple[str, .
     present = model_organs(model)
     chosen: set[str] = set()
     for name in names:
-        if name in PRESETS:
-            chosen |= {o for o in PRESETS[name] if o in present}
+        if name in ORGAN_PRESETS:
+            chosen |= {o for o in ORGAN_PRESETS[name] if o in present}
         elif name in present:
             chosen.add(name)
         else:
             raise UnknownOrganError(
-                f"unknown organ {name!r}; organs of this model: {', '.join(present)}; presets: {', '.join(PRESETS)}"
+                f"unknown organ {name!r}; organs of this model: {', '.join(present)}; presets: {', '.join(ORGAN_PRESETS)}"
             )
     if not chosen:
         raise UnknownOrganError("a freeze plan must train at least one organ")
@@ -70,7 +70,7 @@ class FreezePlan:
     trainable: tuple[str, ...]
 
     @classmethod
-    def for_model(cls, names: str | Iterable[str], model: nn.Module) -> "FreezePlan":
+    def for_model(cls, names: str | Iterable[str], model: nn.Module) -> FreezePlan:
         return cls(resolve_organs(names, model))
 
     def frozen(self, model: nn.Module) -> tuple[str, ...]:

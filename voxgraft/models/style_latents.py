@@ -10,10 +10,11 @@ import torch
 
 from voxgraft.data.dataset import Collate
 from voxgraft.data.features import FeatureParams, linear_spectrogram
+from voxgraft.models.inference import evaluation_mode
 from voxgraft.models.styled_vits import StyleError, encode_style, has_style
-from voxgraft.trainables.heldout import evaluation_mode
 
 BATCH = 16
+CENTROID_UTTERANCES = 32  # the donor's first training utterances a trial speaks as
 
 
 def _require_style(model) -> None:
@@ -64,3 +65,9 @@ def voice_centroid(model, data, rows: Sequence[int], limit: int = 64) -> torch.T
     """Mean style vector over (at most `limit` of) `rows`."""
     latents = training_set_latents(model, data, list(rows)[:limit])
     return torch.from_numpy(latents.mean(axis=0))
+
+
+def speak_as_donor(model, data) -> None:
+    """Set the default latent to the donor's centroid (its first training utterances)."""
+    centroid = voice_centroid(model, data, data.train_indices, CENTROID_UTTERANCES)
+    model.style.default_latent.copy_(centroid.to(model.style.default_latent))

@@ -102,3 +102,15 @@ def latent_conditioning(model, latent: torch.Tensor | None, batch_size: int = 1)
     if latent.dim() == 1:
         latent = latent.expand(batch_size, -1)
     return model.style.condition(latent)
+
+
+def graft_trial_style(model, organs: str, vae_latent: int | None, seed: int = 0) -> str:
+    """Graft the trial's style VAE where `vae_latent` asks for one; returns the organs to train.
+    A recipient without global conditioning is refused by graft_style (StyleError)."""
+    if vae_latent is None:
+        return organs
+    if has_style(model) and model.style.latent_size == vae_latent:
+        return organs
+    graft_style(model, vae_latent, seed)
+    names = [n.strip() for n in organs.split(",")]
+    return organs if "style" in names or "full" in names else ",".join(names + ["style"])

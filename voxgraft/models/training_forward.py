@@ -5,12 +5,12 @@
   text_encoder(tokens)            -> hidden (B, H, L), prior means / log-stds (B, L, F)
   posterior_encoder(spectrogram)  -> z, posterior mean, log-std (B, F, T)
   flow(z)                         -> z_p (B, F, T)
-  alignment (learned by MAS here, or forced durations: models/alignment.py) -> path (B, L, T)
+  alignment (learned by MAS here, or forced durations: models/mas.py) -> path (B, L, T)
   duration loss on the text hidden states and the path's frame counts
   KL(posterior || prior expanded by the path)
   decoder(random segment of z)    -> waveform segment, against the real one
 
-trainables/step.py composes these stages according to a step plan. Each stage draws its noise
+training/step.py composes these stages according to a step plan. Each stage draws its noise
 from its own seeded stream, so the result of a stage does not depend on which other stages ran.
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from transformers import VitsModel
 
-from voxgraft.models.alignment import (
+from voxgraft.models.mas import (
     prior_log_likelihood,
     search_alignment,
 )
@@ -72,9 +72,11 @@ def speaker_conditioning(
     if has_style(model):
         return latent_conditioning(model, style_latent, batch_size)
     if getattr(model, "embed_speaker", None) is None:
+        if speaker_id is not None:
+            raise ValueError("this recipient has one speaker: give no speaker")
         return None
-    if speaker_id is None:
-        raise ValueError(f"this recipient has {model.config.num_speakers} speakers: choose one with speaker_id")
+    if speaker_id is None or not 0 <= speaker_id < model.config.num_speakers:
+        raise ValueError(f"this recipient has {model.config.num_speakers} speakers: choose one of 0..{model.config.num_speakers - 1}")
     ids = torch.full((batch_size,), speaker_id, dtype=torch.long, device=device)
     return model.embed_speaker(ids).unsqueeze(-1)
 

@@ -13,27 +13,11 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from voxgraft.models.organs import ORGAN_MODULES, PRESETS
+from voxgraft.evaluate.registry import OBJECTIVES
+from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
 
-ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(PRESETS)
+ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(ORGAN_PRESETS)
 FIXED_KEYS = ("segment_frames", "grad_clip_norm", "lr_decay", "seed")
-# What a sweep can optimize (every one is in each trial report; see README's results schema).
-METRICS = (
-    "heldout_duration_mae",
-    "heldout_mel_l1",
-    "heldout_loss",
-    "transfer_cadence",
-    "transfer_timbre",
-    "transfer_speaking_rate",
-    "transfer_speaker_sim_donor",
-    "speaker_sim_donor",
-    "mcd",
-    "speaker_drift",
-    "duration_drift",
-    "rejection_score",
-    "style_kl",
-    "style_silhouette",
-)
 
 
 class SweepFileError(ValueError):
@@ -128,7 +112,7 @@ class NoScheduler(Strict):
 
 
 class Objective(Strict):
-    metric: Literal[METRICS]  # type: ignore[valid-type]
+    metric: Literal[OBJECTIVES]  # type: ignore[valid-type]
     mode: Literal["min", "max"] = "min"
 
 

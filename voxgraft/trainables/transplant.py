@@ -1,13 +1,20 @@
-"""The Ray Tune trainable: one transplant trial.
+"""The Ray Tune trainable: one transplant trial, as a recipe. Read `TransplantTrial` top down.
 
-Per trial: load the recipient once, freeze all but the trial's organs, run planned steps on
-the donor (whose features the driver prepared before the sweep), and every `eval_every` steps
-evaluate (trainables/evaluate: donor-likeness, recipient preservation, rejection), save an
-organ-delta checkpoint with the held-out sentences as it speaks them, and report both to Tune. A trial resumed by Tune
-continues from its last checkpoint. A loss that turns non-finite ends the trial as `rejected`
-(a finding about the transplant, not a crash). When the first steps exceed the sweep's memory
-budget, the trial halves its micro-batch (accumulating gradients, same effective batch) until
-it fits, and ends with a clear error if even micro-batch 1 does not.
+- `setup`: load the recipient once, graft the trial's style VAE if it asks for one, freeze all
+  but the trial's organs, build the planned step and its optimizers, open the donor (whose
+  features the driver prepared before the sweep), and continue from Tune's checkpoint when
+  the trial is resumed.
+- `train`: planned steps on the donor (training/trainer.py's one loop); after each step,
+  `after_step` checks the memory budget, rejects a non-finite loss and, every `eval_every`
+  steps, calls `evaluate_and_checkpoint`.
+- `evaluate_and_checkpoint`: donor-likeness, recipient preservation and rejection
+  (evaluate/), an organ-delta checkpoint with the held-out sentences as the transplant speaks
+  them, both reported to Tune.
+- `fit_memory_budget`: when the first steps exceed the sweep's memory budget the trial halves
+  its micro-batch (accumulating gradients, same effective batch) until it fits, and ends with a
+  clear error if even micro-batch 1 does not.
+A loss that turns non-finite ends the trial as `rejected`: a finding about the transplant, not
+a crash.
 """
 
 from __future__ import annotations
@@ -25,20 +32,22 @@ from safetensors.torch import load_file
 
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
+from voxgraft.evaluate.anchors import Anchors
+from voxgraft.evaluate.evaluator import Evaluator
+from voxgraft.evaluate.heldout_losses import heldout_losses
+from voxgraft.evaluate.registry import OBJECTIVES
+from voxgraft.evaluate.render import Utterances, render
+from voxgraft.evaluate.style import style_measures
 from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save_transplant
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
-from voxgraft.models.styled_vits import has_style
-from voxgraft.search_spaces.schema import METRICS
-from voxgraft.trainables.evaluate.anchors import Anchors
-from voxgraft.trainables.evaluate.evaluator import Evaluator
-from voxgraft.trainables.evaluate.render import Utterances, render
-from voxgraft.trainables.plan import plan_step
-from voxgraft.trainables.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
-from voxgraft.trainables.style_trial import plan_style, speak_as_donor, style_measures
-from voxgraft.trainables.trainer import TrainConfig, Trainer, move_batch
-from voxgraft.trainables.transplant_metrics import peak_memory_mb, transplant_metrics
+from voxgraft.models.style_latents import speak_as_donor
+from voxgraft.models.styled_vits import graft_trial_style, has_style
+from voxgraft.training.memory import micro_batch_size, peak_memory_mb
+from voxgraft.training.plan import plan_step
+from voxgraft.training.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
+from voxgraft.training.trainer import TrainConfig, Trainer, move_batch
 
 TRAINER_STATE = "trainer.pt"
 FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory budget
@@ -71,108 +80,155 @@ def discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, d
     return None, None
 
 
-def micro_batch_size(batch_size: int, micro_batches: int) -> int:
-    return -(-batch_size // micro_batches)
+def fixed_settings(config: dict) -> dict:
+    """The sweep's `fixed` overrides of TrainConfig, integers kept integers."""
+    return {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
+
+
+@dataclass
+class EvalWindow:
+    """What happened since the last evaluation: mean losses, each step's total (for spikes)."""
+
+    sums: dict
+    totals: list
+    started: float
+
+    @classmethod
+    def new(cls) -> EvalWindow:
+        return cls({}, [], time.perf_counter())
+
+    def add(self, losses: dict[str, float]) -> None:
+        for k, v in losses.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        self.totals.append(losses["total"])
+
+    def means(self) -> dict[str, float]:
+        return {f"train_{k}": v / len(self.totals) for k, v in self.sums.items()}
+
+
+class TransplantTrial:
+    def __init__(self, config: dict, context: TrialContext):
+        self.config, self.context = config, context
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.compute_s = 0.0  # time in steps and evaluations, to measure Tune's bookkeeping against
+        self.tried_micro_batches: list[int] = []
+        self.window = EvalWindow.new()
+        self.setup()
+
+    def setup(self) -> None:
+        recipient_path = Path(self.context.recipient)
+        recipient = load_recipient(recipient_path)
+        self.recipient_sha256 = recipient.sha256
+        self.symbols = recipient_symbols(recipient_path)
+        self.data = open_training_set(self.context.donor, self.config["alignment"], symbols=self.symbols, heldout=self.context.heldout)
+        self.model = model = recipient.model.to(self.device)
+        self.recipient_speech = None  # the untouched recipient's, against which the style latent's separation is measured
+        if has_style(model) or self.config.get("vae_latent"):
+            self.recipient_speech = render(model, Utterances.from_training_set(self.data, self.data.heldout_indices)).wavs
+        fixed = fixed_settings(self.config)
+        organs = graft_trial_style(model, self.config["organs"], self.config.get("vae_latent"), int(fixed.get("seed", 0)))
+        self.freeze = FreezePlan.for_model(organs, model)
+        params = apply_freeze_plan(model, self.freeze)
+        self.plan = plan_step(self.freeze.trainable, self.config["alignment"])
+        self.train_config = TrainConfig(
+            learning_rate=self.config["lr"], batch_size=self.config["batch_size"], style_beta=self.config.get("vae_beta"), **fixed
+        )
+        disc_config, disc_state = discriminator_config(recipient_path)
+        self.trainer = Trainer(model, self.plan, params, self.train_config, disc_config)
+        if self.trainer.discriminator is not None and disc_state is not None:
+            self.trainer.discriminator.load_state_dict(disc_state)
+        self.restore()
+        self.heldout = move_batch(self.data.heldout_batch(), self.device)
+        self.evaluator = Evaluator(self.data, Anchors.from_dict(self.context.anchors), self.device)
+
+    def restore(self) -> None:
+        """Continue from the checkpoint Tune hands a resumed trial, if any."""
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            return
+        with checkpoint.as_directory() as ckpt:
+            self.model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
+            self.trainer.load_state_dict(torch.load(Path(ckpt) / TRAINER_STATE, weights_only=True))
+
+    def train(self) -> None:
+        self.trainer.run(self.data, self.config["steps"], self.after_step)
+
+    def after_step(self, losses: dict[str, float], seconds: float) -> bool:
+        """True ends the trial (it reported why)."""
+        self.compute_s += seconds
+        step = self.trainer.step_count
+        if step <= FIT_CHECK_STEPS and not self.fit_memory_budget():
+            return True
+        bad = [k for k, v in losses.items() if not math.isfinite(v)]
+        if bad:
+            self.report_failure("rejected", f"non-finite {', '.join(bad)} at step {step}", rejected=True)
+            return True
+        self.window.add(losses)
+        if step % self.config["eval_every"] == 0 or step >= self.config["steps"]:
+            self.evaluate_and_checkpoint()
+        return False
+
+    def fit_memory_budget(self) -> bool:
+        """Halve the micro-batch while the peak memory exceeds the budget; False (after an error
+        report) when even micro-batch 1 does not fit."""
+        budget_mb = self.context.memory_budget_gb * 1024
+        peak = peak_memory_mb(self.device)
+        if peak <= budget_mb:
+            return True
+        self.tried_micro_batches.append(micro_batch_size(self.train_config.batch_size, self.trainer.micro_batches))
+        if self.tried_micro_batches[-1] == 1:
+            self.report_failure(
+                "error",
+                f"does not fit the memory budget of {budget_mb:.0f} MB even at micro-batch 1 (peak {peak:.0f} MB; "
+                f"tried micro-batches {', '.join(map(str, self.tried_micro_batches))})",
+                micro_batch=1,
+            )
+            return False
+        self.trainer.micro_batches *= 2  # same effective batch, half the activations at a time
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        return True
+
+    def report_failure(self, status: str, message: str, **extra) -> None:
+        tune.report({
+            **{metric: float("nan") for metric in OBJECTIVES},  # searchers need the objective in every report
+            "step": self.trainer.step_count,
+            "status": status,
+            "message": message,
+            "peak_memory_mb": peak_memory_mb(self.device),
+            **extra,
+        })
+
+    def measure(self) -> tuple[dict, object]:
+        """Every evaluation metric of the model as it is now, and its rendering of the held-out sentences."""
+        model = self.model
+        metrics = heldout_losses(model, self.heldout, self.plan, self.symbols.blank_id, self.train_config.segment_frames)
+        if has_style(model):
+            speak_as_donor(model, self.data)
+            metrics.update(style_measures(model, self.heldout, self.recipient_speech))
+        return self.evaluator.evaluate(model, self.window.totals, known=metrics)
+
+    def evaluate_and_checkpoint(self) -> None:
+        tick = time.perf_counter()
+        metrics, rendering = self.measure()
+        self.compute_s += time.perf_counter() - tick
+        metrics.update(self.window.means())
+        metrics.update(
+            step=self.trainer.step_count,
+            status="running",
+            micro_batch=micro_batch_size(self.train_config.batch_size, self.trainer.micro_batches),
+            peak_memory_mb=peak_memory_mb(self.device),
+            steps_per_s=len(self.window.totals) / (time.perf_counter() - self.window.started),
+            compute_s=self.compute_s,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, self.model, self.freeze, self.recipient_sha256, self.symbols)
+            torch.save(self.trainer.state_dict(), Path(tmp) / TRAINER_STATE)
+            rendering.write(Path(tmp) / SAMPLES_SUBDIR, self.evaluator.utterances.utterance_ids)
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
+        self.window = EvalWindow.new()
 
 
 def transplant_trial(config: dict, context: TrialContext) -> None:
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    recipient_path = Path(context.recipient)
-    recipient = load_recipient(recipient_path)
-    symbols = recipient_symbols(recipient_path)
-    data = open_training_set(context.donor, config["alignment"], symbols=symbols, heldout=context.heldout)
-    model = recipient.model.to(device)
-    recipient_speech = None  # the untouched recipient's, against which the style latent's separation is measured
-    if has_style(model) or config.get("vae_latent"):
-        recipient_speech = render(model, Utterances.from_training_set(data, data.heldout_indices)).wavs
-    fixed = {k: int(v) if k in INTEGER_SETTINGS else float(v) for k, v in config.get("fixed", {}).items()}
-    organs = plan_style(model, config["organs"], config.get("vae_latent"), int(fixed.get("seed", 0)))
-    freeze = FreezePlan.for_model(organs, model)
-    params = apply_freeze_plan(model, freeze)
-    plan = plan_step(freeze.trainable, config["alignment"])
-    train_config = TrainConfig(
-        learning_rate=config["lr"], batch_size=config["batch_size"], style_beta=config.get("vae_beta"), **fixed
-    )
-    disc_config, disc_state = discriminator_config(recipient_path)
-    trainer = Trainer(model, plan, params, train_config, disc_config)
-    if trainer.discriminator is not None and disc_state is not None:
-        trainer.discriminator.load_state_dict(disc_state)
-
-    checkpoint = tune.get_checkpoint()
-    if checkpoint is not None:
-        with checkpoint.as_directory() as ckpt:
-            model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
-            trainer.load_state_dict(torch.load(Path(ckpt) / TRAINER_STATE, weights_only=True))
-
-    heldout = move_batch(data.heldout_batch(), device)
-    evaluator = Evaluator(data, Anchors.from_dict(context.anchors), device)
-    budget_mb = context.memory_budget_gb * 1024
-    steps, eval_every = config["steps"], config["eval_every"]
-    sums: dict[str, float] = {}
-    totals: list[float] = []  # each step's total loss since the last evaluation: spikes
-    count, started = 0, time.perf_counter()
-    compute_s = 0.0  # time in steps and evaluations, to measure Tune's bookkeeping against
-    tried: list[int] = []
-    while trainer.step_count < steps:
-        for batch in data.loader(train_config.batch_size, train_config.seed, trainer.epoch):
-            tick = time.perf_counter()
-            losses = trainer.step(batch)
-            compute_s += time.perf_counter() - tick
-            if trainer.step_count <= FIT_CHECK_STEPS and peak_memory_mb(device) > budget_mb:
-                tried.append(micro_batch_size(train_config.batch_size, trainer.micro_batches))
-                if tried[-1] == 1:
-                    tune.report({
-                        **{metric: float("nan") for metric in METRICS},
-                        "step": trainer.step_count,
-                        "status": "error",
-                        "message": f"does not fit the memory budget of {budget_mb:.0f} MB even at micro-batch 1 "
-                        f"(peak {peak_memory_mb(device):.0f} MB; tried micro-batches {', '.join(map(str, tried))})",
-                        "peak_memory_mb": peak_memory_mb(device),
-                        "micro_batch": 1,
-                    })
-                    return
-                trainer.micro_batches *= 2  # same effective batch, half the activations at a time
-                if device.type == "cuda":
-                    torch.cuda.reset_peak_memory_stats(device)
-            bad = [k for k, v in losses.items() if not math.isfinite(v)]
-            if bad:
-                tune.report({
-                    **{metric: float("nan") for metric in METRICS},  # searchers need the objective in every report
-                    "step": trainer.step_count,
-                    "status": "rejected",
-                    "rejected": True,
-                    "message": f"non-finite {', '.join(bad)} at step {trainer.step_count}",
-                    "peak_memory_mb": peak_memory_mb(device),
-                })
-                return
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v
-            totals.append(losses["total"])
-            count += 1
-            if trainer.step_count % eval_every == 0 or trainer.step_count >= steps:
-                tick = time.perf_counter()
-                metrics = transplant_metrics(model, heldout, plan, symbols.blank_id, train_config.segment_frames)
-                if has_style(model):
-                    speak_as_donor(model, data)
-                    metrics.update(style_measures(model, heldout, recipient_speech))
-                metrics, rendering = evaluator.evaluate(model, totals, known=metrics)
-                compute_s += time.perf_counter() - tick
-                metrics.update({f"train_{k}": v / count for k, v in sums.items()})
-                metrics.update(
-                    step=trainer.step_count,
-                    status="running",
-                    micro_batch=micro_batch_size(train_config.batch_size, trainer.micro_batches),
-                    peak_memory_mb=peak_memory_mb(device),
-                    steps_per_s=count / (time.perf_counter() - started),
-                    compute_s=compute_s,
-                )
-                with tempfile.TemporaryDirectory() as tmp:
-                    save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, model, freeze, recipient.sha256, symbols)
-                    torch.save(trainer.state_dict(), Path(tmp) / TRAINER_STATE)
-                    rendering.write(Path(tmp) / SAMPLES_SUBDIR, evaluator.utterances.utterance_ids)
-                    tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
-                sums, totals, count, started = {}, [], 0, time.perf_counter()
-            if trainer.step_count >= steps:
-                break
-        else:
-            trainer.end_epoch()
+    """The function Tune runs for each trial."""
+    TransplantTrial(config, context).train()

@@ -1,0 +1,37 @@
+"""What a report is made of: the sweep's statistics, computed once by analysis/report.py's
+`analyse` and drawn by dashboard.py, summary.py and wandb_log.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from voxgraft.analysis.importance import Shapley
+
+
+@dataclass
+class Analysis:
+    """Everything the report shows, computed once."""
+
+    sweep_dir: Path
+    name: str
+    objectives: list[tuple[str, str]]  # (metric, mode): the sweep's, then the Pareto axes
+    rows: pd.DataFrame
+    trials: pd.DataFrame
+    factors: list[str]
+    effects: dict[str, pd.DataFrame] = field(default_factory=dict)
+    ranking: dict[str, pd.DataFrame] = field(default_factory=dict)
+    grids: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    importance: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    shapley: dict[str, Shapley | None] = field(default_factory=dict)
+    pareto: pd.DataFrame | None = None
+    pareto_axes: tuple[str, str] | None = None
+    rejection: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    summary: Path

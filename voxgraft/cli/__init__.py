@@ -1,0 +1,36 @@
+"""voxgraft's command line: one module per command group (corpus, demo, model, sweep, style),
+each of which parses its arguments, calls the library and prints. Start at `build_parser`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from voxgraft.cli import corpus, demo, model, style, sweep
+from voxgraft.console import Formatter, err_console
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voxgraft",
+        description="Transplant a donor voice's cadence or timbre into a trained VITS voice by fine-tuning chosen organs.",
+        epilog="example:\n  voxgraft corpus synth --preset recipient --count 50 corpora/recipient",
+        formatter_class=Formatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in (corpus, demo, model, sweep, style):
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""`voxgraft report` and `voxgraft pick`: what a user runs after a sweep."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from voxgraft.console import Formatter, console, fail
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from voxgraft.data.corpus import CorpusError
+    from voxgraft.data.training_set import TrainingSetError
+    from voxgraft.models.checkpoints import CheckpointError
+    from voxgraft.search_spaces.schema import SweepFileError, builtin_sweeps, load_sweep
+    from voxgraft.sweep.run import SweepError, resume_sweep, run_sweep
+
+    try:
+        if args.resume:
+            outcome = resume_sweep(args.resume, address=args.address)
+        else:
+            if not args.space:
+                return fail("give a sweep file (or a built-in name: smoke, cadence, timbre, ablation, vae), or --resume DIR")
+            path = builtin_sweeps().get(args.space, args.space)
+            sweep = load_sweep(path)
+            overrides = {k: v for k, v in (("recipient", args.recipient), ("donor", args.donor), ("storage", args.storage)) if v}
+            if overrides:
+                sweep = sweep.model_copy(update=overrides)
+            outcome = run_sweep(sweep, address=args.address, wandb=args.wandb)
+    except (SweepFileError, SweepError, CorpusError, TrainingSetError, CheckpointError) as exc:
+        return fail(str(exc))
+    console.print(f"experiment: {outcome.experiment_dir}", highlight=False)
+    console.print(f"results ({outcome.rows} rows, Parquet): {outcome.results_dir}", highlight=False)
+    if outcome.best:
+        best = outcome.best
+        console.print(
+            f"best trial: {best['trial_id']} (organs {best['config.organs']}, lr {best['config.lr']:.3g}, "
+            f"{best['config.alignment']} alignment) at step {best['step']}; checkpoint: {best['checkpoint']}",
+            highlight=False,
+        )
+    else:
+        console.print("no trial finished an evaluation", highlight=False)
+    return 0
+
+
+def at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
+    from voxgraft.analysis.summary import summary_table
+
+    try:
+        if args.wandb:
+            from voxgraft.analysis.wandb_log import require_wandb
+
+            require_wandb()
+        with console.status("analysing the results store"):
+            analysis = analyse(args.sweep_dir)
+            top = best_trials(analysis, args.top)
+            files = write_report(analysis, top, args.out)
+    except (ReportError, RuntimeError) as exc:
+        return fail(str(exc))
+    console.print(summary_table(analysis, top))
+    console.print(f"report: {files.html}\nsummary: {files.summary}", highlight=False)
+    if args.wandb:
+        from voxgraft.analysis.wandb_log import log_report
+
+        console.print(f"W&B run: {log_report(analysis, top, files)}", highlight=False)
+    return 0
+
+
+def cmd_pick(args: argparse.Namespace) -> int:
+    from voxgraft.analysis.pick import PickError, pick_and_export
+    from voxgraft.models.checkpoints import CheckpointError
+
+    try:
+        exported = pick_and_export(args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient)
+    except (PickError, CheckpointError) as exc:
+        return fail(str(exc))
+    for pick, directory in exported:
+        row = pick.row
+        console.print(f"#{pick.rank} trial {row['trial_id']} (organs {row['config.organs']}, lr {row['config.lr']:.3g}, "
+                      f"{row['config.alignment']}, step {row['step']}) -> {directory}", highlight=False)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a transplant sweep on Ray Tune from a sweep file, or resume one",
+        formatter_class=Formatter,
+        epilog="examples:\n  voxgraft sweep smoke                       # built-in CPU sweep on the demo voices\n"
+        "  voxgraft sweep my_sweep.yaml --address auto\n  voxgraft sweep --resume demo_out/sweeps/smoke",
+    )
+    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, cadence, timbre, ablation, vae")
+    sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR")
+    sweep.add_argument("--address", default=None, help="Ray cluster address (auto, ray://host:10001); default: a local Ray")
+    sweep.add_argument("--storage", default=None, help="override the file's storage (local path or s3://...)")
+    sweep.add_argument("--recipient", default=None, help="override the file's recipient")
+    sweep.add_argument("--donor", default=None, help="override the file's donor corpus")
+    sweep.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (offline unless configured)")
+    sweep.set_defaults(func=cmd_sweep)
+
+    report = sub.add_parser(
+        "report", help="ablation report and listening dashboard of a sweep (from its Parquet store)", formatter_class=Formatter,
+        epilog="examples:\n  voxgraft report demo_out/sweeps/smoke\n  voxgraft report sweeps/cadence --top 5 --wandb",
+    )
+    report.add_argument("sweep_dir", type=Path, help="the sweep's experiment directory (STORAGE/NAME)")
+    report.add_argument("--top", type=at_least_one, default=3, help="top transplants to list and play (default 3)")
+    report.add_argument("--out", type=Path, default=None, help="where to write (default SWEEP_DIR/report)")
+    report.add_argument("--wandb", action="store_true", help="also log the tables and page to W&B (offline unless configured)")
+    report.set_defaults(func=cmd_report)
+
+    pick = sub.add_parser(
+        "pick", help="export the best transplant(s) of a sweep as ready models", formatter_class=Formatter,
+        epilog="examples:\n  voxgraft pick demo_out/sweeps/smoke --export best_voice\n"
+        "  voxgraft pick sweeps/timbre --pareto knee --export knee_voice\n"
+        "  voxgraft pick sweeps/cadence --objective transfer_cadence --top 3 --export candidates",
+    )
+    pick.add_argument("sweep_dir", type=Path, help="the sweep's experiment directory (STORAGE/NAME)")
+    how = pick.add_mutually_exclusive_group()
+    how.add_argument("--objective", default=None, help="a results column to optimize (default: the sweep's first objective)")
+    how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
+    pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
+    pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
+    pick.add_argument("--recipient", default=None, help="the recipient, if the sweep's spec no longer points at it")
+    pick.set_defaults(func=cmd_pick)

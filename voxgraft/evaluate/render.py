@@ -1,0 +1,106 @@
+"""The sentences every evaluation speaks, and speaking them.
+
+A HeldoutSet is the donor's held-out utterances (texts as tokens, the donor's own recordings
+and, where the corpus is aligned, the donor's durations). `render` speaks them with a model:
+durations from its duration predictor without noise, so a cadence measurement reflects the
+predictor and nothing random; the prior noise on a fixed seed, so two checkpoints differ only
+by their weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+from transformers import VitsModel
+
+from voxgraft.atomic import atomic_file
+from voxgraft.data.training_set import TrainingSet
+from voxgraft.evaluate.prosody import drop_blanks
+from voxgraft.models.inference import evaluation_mode, predict_durations, synthesize_tokens
+from voxgraft.models.training_forward import speaker_conditioning
+
+NOISE_SCALE = 0.667  # VITS's default prior noise at inference
+
+
+@dataclass(frozen=True)
+class Utterances:
+    """Utterances to speak or measure: ids, token ids (blanks included) and token names."""
+
+    utterance_ids: list[str]
+    token_ids: list[list[int]]
+    tokens: list[list[str]]
+    recordings: list[np.ndarray]  # the donor's own audio of each
+    durations_s: list[list[float]] | None  # the donor's aligned seconds per token; None unaligned
+    sample_rate: int
+
+    @classmethod
+    def from_training_set(cls, data: TrainingSet, indices: list[int]) -> Utterances:
+        examples = [data.dataset[i] for i in indices]
+        params = data.dataset.features.params
+        seconds = params.hop_length / params.sample_rate
+        aligned = all(e.durations is not None for e in examples)
+        return cls(
+            utterance_ids=[e.utterance_id for e in examples],
+            token_ids=[e.token_ids.tolist() for e in examples],
+            tokens=[[data.symbols.symbols[i] for i in e.token_ids.tolist()] for e in examples],
+            recordings=[e.wav.numpy() for e in examples],
+            durations_s=[(e.durations.double() * seconds).tolist() for e in examples] if aligned else None,
+            sample_rate=params.sample_rate,
+        )
+
+    def recorded_cadence_input(self) -> list[tuple[list[str], list[float]]] | None:
+        if self.durations_s is None:
+            return None
+        return [drop_blanks(t, s) for t, s in zip(self.tokens, self.durations_s)]
+
+
+@dataclass
+class Rendering:
+    """A model's speech of some Utterances."""
+
+    wavs: list[np.ndarray]
+    frames: list[list[int]]  # predicted frames per token (blanks included)
+    sample_rate: int
+    hop_length: int
+
+    def cadence_input(self, tokens: list[list[str]]) -> list[tuple[list[str], list[float]]]:
+        per_frame = self.hop_length / self.sample_rate
+        return [drop_blanks(t, [f * per_frame for f in fr]) for t, fr in zip(tokens, self.frames)]
+
+    def write(self, directory: Path, utterance_ids: list[str]) -> list[Path]:
+        return write_wavs(directory, utterance_ids, self.wavs, self.sample_rate)
+
+
+def write_wavs(directory: Path, utterance_ids: list[str], wavs: list[np.ndarray], sample_rate: int) -> list[Path]:
+    """One 16-bit wav per utterance, `<id>.wav`, each written atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for uid, wav in zip(utterance_ids, wavs):
+        path = directory / f"{uid}.wav"
+        with atomic_file(path) as tmp:
+            sf.write(str(tmp), np.clip(wav, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+        paths.append(path)
+    return paths
+
+
+@torch.no_grad()
+def render(model: VitsModel, utterances: Utterances, seed: int = 0, style_latent: torch.Tensor | None = None) -> Rendering:
+    """Speak `utterances`; a styled model with `style_latent` (default: its own default latent)."""
+    device = next(model.parameters()).device
+    wavs, frames = [], []
+    with evaluation_mode(model):
+        conditioning = speaker_conditioning(model, None, 1, device, style_latent)
+        for ids in utterances.token_ids:
+            tokens = torch.tensor([ids], device=device)
+            mask = torch.ones_like(tokens, dtype=torch.bool)
+            predicted = predict_durations(model, tokens, mask, noise_scale=0.0, conditioning=conditioning)[0]
+            durations = predicted.clamp(min=1).tolist()  # every token speaks, as at inference
+            frames.append(durations)
+            wav = synthesize_tokens(model, ids, durations, noise_scale=NOISE_SCALE, seed=seed, style_latent=style_latent)
+            wavs.append(wav.numpy())
+    hop = int(np.prod(model.config.upsample_rates))
+    return Rendering(wavs, frames, model.config.sampling_rate, hop)

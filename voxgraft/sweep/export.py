@@ -1,0 +1,82 @@
+"""Export a picked transplant as a ready model: the recipient merged with the transplanted
+organs (`save_pretrained`, loads with `VitsModel.from_pretrained`), its held-out samples, and a
+model card (README.md + card.json). Which checkpoint to export is analysis/pick.py's choice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voxgraft.atomic import atomic_directory
+from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
+from voxgraft.evaluate.registry import METRICS
+from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
+from voxgraft.models.checkpoints import merged_model
+from voxgraft.search_spaces.spec import SpecError, read_spec
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Pick:
+    rank: int
+    row: dict
+    checkpoint: Path
+
+
+def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path) -> tuple[str, dict]:
+    row = pick.row
+    metrics = {m: row[m] for m in METRICS if row.get(m) is not None and np.isfinite(row[m])}
+    card = {
+        "sweep": sweep_name, "sweep_dir": str(sweep_dir), "trial_id": row["trial_id"], "step": int(row["step"]),
+        "organs_trained": meta["organs"], "organ_set": row["config.organs"], "recipient": str(recipient),
+        "recipient_sha256": meta["recipient_sha256"],
+        "config": {k.removeprefix("config."): row[k] for k in row if k.startswith("config.") and row[k] is not None},
+        "metrics": metrics, "source_checkpoint": str(pick.checkpoint),
+    }
+    lines = [
+        f"# voxgraft transplant: {row['config.organs']} from sweep {sweep_name}", "",
+        f"The recipient ({recipient}, sha256 {meta['recipient_sha256'][:16]}...) with its organs "
+        f"{', '.join(meta['organs'])} retrained on the donor; every other organ is the recipient's, bit for bit.", "",
+        f"- trial {row['trial_id']}, step {row['step']}, {row['config.alignment']} alignment, lr {row['config.lr']:.3g}",
+        f"- source checkpoint: {pick.checkpoint}", "",
+        _load_line(meta), "Speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`.",
+        "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
+        "| metric | value |", "|---|---|",
+        *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
+    ]
+    return "\n".join(lines) + "\n", card
+
+
+def _load_line(meta: dict) -> str:
+    if meta.get("style_latent_size"):
+        return ("Load it: `voxgraft.models.styled_vits.StyledVitsModel.from_pretrained(\"this directory\")` (it carries a "
+                f"{meta['style_latent_size']}-dim style VAE and speaks with the donor's style latent).")
+    return "Load it: `VitsModel.from_pretrained(\"this directory\")`."
+
+
+def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path) -> Path:
+    """Write the merged model, its samples and its card into `out_dir` (atomically)."""
+    model, meta = merged_model(pick.checkpoint / TRANSPLANT_SUBDIR, recipient)
+    readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient)
+    with atomic_directory(out_dir) as tmp:
+        model.save_pretrained(str(tmp))
+        shutil.copy2(pick.checkpoint / TRANSPLANT_SUBDIR / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
+        if (pick.checkpoint / SAMPLES_SUBDIR).is_dir():
+            shutil.copytree(pick.checkpoint / SAMPLES_SUBDIR, tmp / SAMPLES_SUBDIR)
+        (tmp / "README.md").write_text(readme)
+        (tmp / "card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
+    return out_dir
+
+
+def recipient_of(sweep_dir: Path) -> Path:
+    try:
+        return Path(read_spec(sweep_dir).context["recipient"])
+    except (SpecError, KeyError):
+        raise ExportError(f"{sweep_dir}: no readable spec naming the recipient; pass --recipient") from None

@@ -1,0 +1,46 @@
+"""Before any trial: check the recipient, prepare the donor's features once, and measure the
+transfer anchors (the untouched recipient's and the donor's renderings of the held-out
+sentences), so that every trial reads a cache and shares one yardstick."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from voxgraft.data.training_set import open_training_set
+from voxgraft.evaluate.anchors import compute_anchors, write_anchors
+from voxgraft.evaluate.speaker import SpeakerEncoder
+from voxgraft.models.checkpoints import load_recipient
+from voxgraft.search_spaces.schema import Sweep
+from voxgraft.search_spaces.spec import references_dir
+from voxgraft.trainables.transplant import TrialContext, recipient_symbols
+
+
+class SweepError(ValueError):
+    pass
+
+
+def prepare(sweep: Sweep) -> TrialContext:
+    """The trial context of `sweep`, with its anchors measured and its references written."""
+    recipient = Path(sweep.recipient)
+    loaded = load_recipient(recipient)  # fails here, clearly, rather than in every trial
+    if sweep.search.vae_latent and not loaded.model.config.speaker_embedding_size:
+        raise SweepError(
+            f"{recipient}: the sweep sets vae_latent, but this recipient has no global conditioning for a style "
+            "VAE: pretrain a multi-voice recipient with `voxgraft pretrain ... --style-latent N`"
+        )
+    try:
+        symbols = recipient_symbols(recipient)
+    except ValueError as exc:
+        raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
+    for alignment in sweep.search.alignment:
+        data = open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
+    anchors = compute_anchors(loaded.model.eval(), data, SpeakerEncoder.pretrained(), references_dir(sweep))
+    write_anchors(anchors, references_dir(sweep))
+    return TrialContext(
+        str(recipient.resolve()),
+        str(Path(sweep.donor).resolve()),
+        sweep.eval.heldout,
+        sweep.memory_budget_gb,
+        json.loads(anchors.to_json()),
+    )

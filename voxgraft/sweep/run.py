@@ -1,0 +1,115 @@
+"""`voxgraft sweep`: run (or resume) the Tune experiment of a sweep file, and say where the
+results and the best checkpoint are. Start at `run_sweep`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from voxgraft.search_spaces.schema import Sweep
+from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, is_uri, read_spec, results_dir, write_spec
+from voxgraft.search_spaces.tuner import param_space, tune_config
+from voxgraft.sweep.best import best
+from voxgraft.sweep.prepare import SweepError, prepare
+from voxgraft.sweep.store import ResultsStore
+from voxgraft.sweep.tune_callback import ResultsStoreCallback
+from voxgraft.trainables.transplant import TrialContext, transplant_trial
+
+
+@dataclass
+class SweepOutcome:
+    experiment_dir: str
+    results_dir: Path
+    rows: int
+    best: dict | None  # sweep/best.py's choice by the sweep's first objective
+    results: object = None  # Ray Tune's ResultGrid
+
+
+def _trainable(sweep: Sweep, context: TrialContext):
+    from ray import tune
+
+    resources = {"cpu": sweep.resources.cpu, "gpu": sweep.resources.gpu}
+    return tune.with_resources(tune.with_parameters(transplant_trial, context=context), resources)
+
+
+def _callbacks(sweep: Sweep, wandb: bool) -> list:
+    callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name)]
+    if wandb:
+        import importlib.util
+
+        if importlib.util.find_spec("wandb") is None:
+            raise SweepError("--wandb needs wandb: pip install 'voxgraft[wandb]'")
+        from ray.air.integrations.wandb import WandbLoggerCallback
+
+        if not os.environ.get("WANDB_API_KEY") and not os.environ.get("WANDB_MODE"):
+            os.environ["WANDB_MODE"] = "offline"  # logs locally until the user configures W&B
+        callbacks.append(WandbLoggerCallback(project="voxgraft", group=sweep.name))
+    return callbacks
+
+
+def _init_ray(address: str | None) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+
+
+def _run_config(sweep: Sweep, exp_dir: str, callbacks: list):
+    from ray import tune
+
+    return tune.RunConfig(
+        name=sweep.name,
+        storage_path=exp_dir.rsplit("/", 1)[0],
+        checkpoint_config=tune.CheckpointConfig(
+            num_to_keep=sweep.keep_checkpoints,
+            checkpoint_score_attribute=sweep.objective.metric,
+            checkpoint_score_order=sweep.objective.mode,
+        ),
+        failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
+        callbacks=callbacks,
+        verbose=1,
+    )
+
+
+def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> SweepOutcome:
+    from ray import tune
+
+    exp_dir = experiment_dir(sweep)
+    if not is_uri(exp_dir) and Path(exp_dir).exists() and any(Path(exp_dir).iterdir()):
+        raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+    callbacks = _callbacks(sweep, wandb)
+    context = prepare(sweep)
+    _init_ray(address)
+    tuner = tune.Tuner(
+        _trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep),
+        run_config=_run_config(sweep, exp_dir, callbacks),
+    )
+    write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
+    return _outcome(sweep, exp_dir, tuner.fit())
+
+
+def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutcome:
+    """Continue an interrupted sweep from its experiment directory (also after SIGKILL)."""
+    from ray import tune
+
+    directory = str(directory) if is_uri(str(directory)) else str(Path(directory).resolve())
+    try:
+        spec = read_spec(directory)
+    except SpecError as exc:
+        raise SweepError(str(exc)) from None
+    if "anchors" in spec.context:
+        context = TrialContext(**spec.context)
+    else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
+        context = prepare(spec.sweep)
+    if not tune.Tuner.can_restore(directory):
+        raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
+    _init_ray(address)
+    tuner = tune.Tuner.restore(directory, _trainable(spec.sweep, context), resume_unfinished=True, resume_errored=True)
+    return _outcome(spec.sweep, directory, tuner.fit())
+
+
+def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:
+    store = ResultsStore(results_dir(sweep))
+    rows = store.table().to_pandas()
+    return SweepOutcome(exp_dir, store.root, len(rows), best(rows, sweep.objective.metric, sweep.objective.mode), grid)

@@ -1,0 +1,19 @@
+"""Memory a training process has used: what the memory budget of a trial is checked against."""
+
+from __future__ import annotations
+
+import resource
+
+import torch
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak accelerator memory of this process; peak resident memory on CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def micro_batch_size(batch_size: int, micro_batches: int) -> int:
+    """Rows per micro-batch when a batch is split in `micro_batches` slices."""
+    return -(-batch_size // micro_batches)
