@@ -7,16 +7,20 @@ first two kinds by themselves; the others carry `@pytest.mark.slow`."""
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from voxgraft.data.synth import synthesize_corpus
+from voxgraft.training.pretrain import RECORD_FILE, PretrainResult
 
 SLOW_FIXTURES = {"tiny_recipient", "styled_recipient", "local_ray"}
 SMALL_COUNT = 12
+ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
 
 
@@ -42,21 +46,57 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-PRETRAIN_COUNT = 32
-PRETRAIN_STEPS = 150
+# name -> (fixture, subprocess): the pretrained recipients, trained in the background (tests/pretrained.py)
+_PRETRAINING: dict[str, subprocess.Popen] = {}
+_PRETRAINED_ROOT: dict[str, Path] = {}
+PRETRAINED_FIXTURES = {"tiny_recipient": "tiny", "styled_recipient": "styled"}
+
+
+def _start_pretraining(name: str, base: Path) -> None:
+    if name in _PRETRAINING:
+        return
+    root = base / f"pretrained_{name}"
+    root.mkdir(parents=True, exist_ok=True)
+    log = open(root / "log.txt", "w")
+    _PRETRAINING[name] = subprocess.Popen(
+        [sys.executable, "-m", "tests.pretrained", name, str(root)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    _PRETRAINED_ROOT[name] = root
+
+
+def pretrained_root(name: str, base: Path) -> Path:
+    """Wait for the background pretraining `name` (starting it if collection did not) and give
+    its directory; a failure is the fixture's error, with the subprocess's log."""
+    _start_pretraining(name, base)
+    root = _PRETRAINED_ROOT[name]
+    if _PRETRAINING[name].wait() != 0:
+        pytest.fail(f"pretraining {name} failed:\n" + (root / "log.txt").read_text()[-4000:])
+    return root
+
+
+def pytest_collection_finish(session):
+    needed = {PRETRAINED_FIXTURES[f] for item in session.items for f in getattr(item, "fixturenames", ()) if f in PRETRAINED_FIXTURES}
+    if needed and not session.config.option.collectonly:
+        base = session.config._tmp_path_factory.getbasetemp()
+        for name in sorted(needed):
+            _start_pretraining(name, base)
+
+
+def pytest_sessionfinish(session):
+    for process in _PRETRAINING.values():
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.fixture(scope="session")
 def tiny_recipient(tmp_path_factory):
-    """A tiny recipient pretrained on a synthetic voice (about 90 s on 2 CPU cores), shared by
-    the pretraining, synthesis and transplant tests. Returns (model dir, corpus dir, result)."""
-    from voxgraft.training.pretrain import PretrainSettings, pretrain
-
-    root = tmp_path_factory.mktemp("tiny_recipient")
-    corpus = synthesize_corpus("recipient", PRETRAIN_COUNT, SEED, root / "corpus")
-    settings = PretrainSettings(config="tiny", steps=PRETRAIN_STEPS, checkpoint_every=100, heldout=4)
-    result = pretrain(corpus, root / "model", settings)
-    return root / "model", corpus, result
+    """A tiny recipient pretrained on a synthetic voice (tests/pretrained.py; about 90 s of one
+    core, started when collection ends), shared by the pretraining, synthesis and transplant
+    tests. Returns (model dir, corpus dir, its pretraining result)."""
+    root = pretrained_root("tiny", tmp_path_factory.getbasetemp())
+    record = json.loads((root / "model" / RECORD_FILE).read_text())
+    result = PretrainResult(root / "model", record["steps"], 0, record["initial"], record["final"], record["last_losses"])
+    return root / "model", root / "corpus", result
 
 
 @pytest.fixture(scope="session")
@@ -70,21 +110,7 @@ def local_ray():
     ray.shutdown()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if SLOW_FIXTURES & fixtures:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        # under `-n 2 --dist loadgroup` the two pretrained recipients are made once each, in parallel
-        for group in ("styled_recipient", "tiny_recipient"):
-            if group in fixtures:
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
-
-
-def pytest_configure(config):
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one torch thread each
-        import torch
-
-        torch.set_num_threads(1)

@@ -1,9 +1,10 @@
 """The main job on the embedded default: the demo corpora, their features and what they
-measure, then a tiny recipient voice pretrained on the recipient corpus, and a sample of it.
+measure; a tiny recipient voice pretrained on the recipient corpus, and a sample of it; the
+smoke sweep on it; its report; and the best transplant (sweep/best.py's rule) exported.
 
 Re-running reuses what is already there (corpora are kept when their voice.json matches, the
-feature cache recomputes nothing, a finished recipient is kept), so `make demo` is cheap the
-second time.
+feature cache recomputes nothing, a finished recipient and sweep are kept, an interrupted
+sweep resumes, the same export is not written twice), so `make demo` is cheap the second time.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ import pyarrow as pa
 import soundfile as sf
 
 from tests.conftest import snapshot
-from tests.style.conftest import ARITHMETIC_VOICES, HELDOUT, LATENT
+from tests.pretrained import STYLE_HELDOUT as HELDOUT
+from tests.pretrained import STYLE_LATENT as LATENT
+from tests.pretrained import STYLE_VOICES as ARITHMETIC_VOICES
 from voxgraft.cli import main
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set

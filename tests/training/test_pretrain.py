@@ -7,7 +7,8 @@ import pytest
 import torch
 from transformers import VitsModel
 
-from tests.conftest import PRETRAIN_STEPS, snapshot
+from tests.conftest import snapshot
+from tests.pretrained import PRETRAIN_STEPS
 from voxgraft.data.training_set import TrainingSetError
 from voxgraft.training.pretrain import RECORD_FILE, STATE_FILE, PretrainSettings, pretrain
 
