@@ -1,4 +1,4 @@
-"""`voxgraft report` and `voxgraft pick`: what a user runs after a sweep."""
+"""`voxgraft sweep`, `voxgraft report` and `voxgraft pick`: run a sweep, then read and export it."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             highlight=False,
         )
     else:
-        console.print("no trial finished an evaluation", highlight=False)
+        console.print("no transplant is eligible for best: every trial failed, was rejected, or kept no evaluated checkpoint",
+                      highlight=False)
     return 0
 
 
