@@ -20,8 +20,9 @@ def test_every_command_has_help_with_an_example(command, capsys):
     assert "example" in capsys.readouterr().out
 
 
-def test_python_dash_m_works():
-    result = subprocess.run([sys.executable, "-m", "voxgraft", "--help"], capture_output=True, text=True)
+@pytest.mark.parametrize("module", ["voxgraft", "voxgraft.cli"])
+def test_python_dash_m_works(module):
+    result = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "corpus" in result.stdout
 
 

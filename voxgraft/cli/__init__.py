@@ -4,7 +4,6 @@ each of which parses its arguments, calls the library and prints. Start at `buil
 from __future__ import annotations
 
 import argparse
-import sys
 
 from voxgraft.cli import corpus, demo, model, style, sweep
 from voxgraft.console import Formatter, err_console
@@ -31,6 +30,3 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted")
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

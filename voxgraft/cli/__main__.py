@@ -1,0 +1,7 @@
+"""`python -m voxgraft.cli` works as `python -m voxgraft` does."""
+
+import sys
+
+from voxgraft.cli import main
+
+sys.exit(main())
