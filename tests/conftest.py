@@ -46,7 +46,7 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-# name -> (fixture, subprocess): the pretrained recipients, trained in the background (tests/pretrained.py)
+# the pretrained recipients' background processes and directories, by name (tests/pretrained.py)
 _PRETRAINING: dict[str, subprocess.Popen] = {}
 _PRETRAINED_ROOT: dict[str, Path] = {}
 PRETRAINED_FIXTURES = {"tiny_recipient": "tiny", "styled_recipient": "styled"}
