@@ -8,6 +8,7 @@ first two kinds by themselves; the others carry `@pytest.mark.slow`."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -58,8 +59,11 @@ def _start_pretraining(name: str, base: Path) -> None:
     root = base / f"pretrained_{name}"
     root.mkdir(parents=True, exist_ok=True)
     log = open(root / "log.txt", "w")
+    # A numba cache of its own: numba's on-disk cache is not safe for processes that compile
+    # librosa's jitted kernels at the same time (a cold venv segfaulted in pYIN without this).
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(root / "numba_cache")}
     _PRETRAINING[name] = subprocess.Popen(
-        [sys.executable, "-m", "tests.pretrained", name, str(root)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "tests.pretrained", name, str(root)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     _PRETRAINED_ROOT[name] = root
 
