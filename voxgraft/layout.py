@@ -16,3 +16,16 @@ REFERENCES_DIR = "references"
 REPORT_DIR = "report"
 TRANSPLANT_SUBDIR = "transplant"
 SAMPLES_SUBDIR = "samples"  # the held-out sentences as a checkpoint speaks them
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why `name` cannot be one path component (an utterance id, a sweep name), or None when it
+    can: it must not be empty, `.` or `..`, and hold no separator and no control character, so
+    that nothing built from it lands outside the folder it names a file in."""
+    if name in ("", ".", ".."):
+        return f"{name!r} is not a file name"
+    if "/" in name or "\\" in name:
+        return f"{name!r} holds a path separator"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return f"{name!r} holds a control character"
+    return None

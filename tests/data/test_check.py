@@ -182,3 +182,23 @@ def test_check_corpus_keeps_only_usable_utterances(recipient_copy):
     corpus = check_corpus(recipient_copy)
     assert "utt00003" not in {u.utterance_id for u in corpus.utterances}
     assert len(corpus.utterances) == 11
+
+
+@pytest.mark.parametrize("bad_id", ["../../victim/pwn", "..", "sub\\dir", "tab\there"])
+def test_an_utterance_id_that_is_not_a_plain_file_name_is_an_error(recipient_copy, capsys, bad_id):
+    """Ids become file names (wavs/ID.wav, a sweep's references/donor/ID.wav): one that could
+    point outside its folder is refused, and nothing outside the corpus is touched."""
+    victim = recipient_copy.parent / "victim"
+    victim.mkdir()
+    wav = next((recipient_copy / "wavs").glob("*.wav"))
+    (victim / "pwn.wav").write_bytes(wav.read_bytes())
+    lines = (recipient_copy / "metadata.csv").read_bytes().splitlines()
+    _set_metadata(recipient_copy, lines + [f"{bad_id}|Hello there.".encode()])
+    outside = snapshot(recipient_copy.parent)
+    code, out = run_check(capsys, recipient_copy)
+    assert code == 2
+    [line] = [row for row in out.splitlines() if "utterance id" in row]
+    assert f"metadata.csv:{len(lines) + 1}" in line and "use a plain file name" in line
+    assert snapshot(recipient_copy.parent) == outside
+    with pytest.raises(CorpusError):
+        load_corpus(recipient_copy)

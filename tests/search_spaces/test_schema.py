@@ -48,6 +48,8 @@ BAD = [
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "steps": 10, "eval_every": 20}}, "no evaluation would run"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"dropout": 0.1}}}, "unknown fixed setting 'dropout'"),
     (BASE | {"name": "has space"}, "name: String should match pattern"),
+    (BASE | {"name": ".."}, "name: '..' is not a file name; a sweep's name is the name of its folder"),
+    (BASE | {"name": "."}, "name: '.' is not a file name"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [0]}}, "search.vae_latent.0: Input should be greater than or equal to 1"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [2048]}}, "search.vae_latent.0: Input should be less than or equal to 1024"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_beta": [-0.1]}}, "search.vae_beta.0: Input should be greater than or equal to 0"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voxgraft.data.alignment import FILENAME as ALIGNMENTS_FILENAME
+from voxgraft.layout import unsafe_name_reason
 
 METADATA = "metadata.csv"
 
@@ -81,6 +82,9 @@ def _read_ljspeech(root: Path, corpus: Corpus) -> None:
             continue
         utt_id = fields[0].strip()
         text = (fields[2] if len(fields) == 3 and fields[2].strip() else fields[1]).strip()
+        if unsafe_name_reason(utt_id):  # ids become file names: wavs/ID.wav, references/donor/ID.wav
+            corpus.problems.append(Problem(where, f"utterance id {unsafe_name_reason(utt_id)}; use a plain file name"))
+            continue
         if utt_id in seen:
             corpus.problems.append(Problem(where, f"duplicate id {utt_id!r} (first on line {seen[utt_id]})"))
             continue

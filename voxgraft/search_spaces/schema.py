@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from voxgraft.evaluate.registry import OBJECTIVES
+from voxgraft.layout import unsafe_name_reason
 from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
 
 ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(ORGAN_PRESETS)
@@ -141,6 +142,14 @@ class Sweep(Strict):
     keep_checkpoints: PositiveInt = 2
     max_failures: Annotated[int, Field(ge=0)] = 1
     storage: str = "sweeps"
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, v: str) -> str:
+        reason = unsafe_name_reason(v)  # the experiment's folder under storage
+        if reason:
+            raise ValueError(f"{reason}; a sweep's name is the name of its folder")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Sweep:
