@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.pretrained import SEED  # one seed for the test voices, pretrained or not
 from voxgraft.data.synth import synthesize_corpus
 from voxgraft.training.pretrain import RECORD_FILE, PretrainResult
 
 SLOW_FIXTURES = {"tiny_recipient", "styled_recipient", "local_ray"}
 SMALL_COUNT = 12
 ROOT = Path(__file__).resolve().parents[1]
-SEED = 7
 
 
 @pytest.fixture(scope="session")
@@ -58,13 +58,13 @@ def _start_pretraining(name: str, base: Path) -> None:
         return
     root = base / f"pretrained_{name}"
     root.mkdir(parents=True, exist_ok=True)
-    log = open(root / "log.txt", "w")
     # A numba cache of its own: numba's on-disk cache is not safe for processes that compile
     # librosa's jitted kernels at the same time (a cold venv segfaulted in pYIN without this).
     env = {**os.environ, "NUMBA_CACHE_DIR": str(root / "numba_cache")}
-    _PRETRAINING[name] = subprocess.Popen(
-        [sys.executable, "-m", "tests.pretrained", name, str(root)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(root / "log.txt", "w") as log:  # the child keeps its own copy of the handle
+        _PRETRAINING[name] = subprocess.Popen(
+            [sys.executable, "-m", "tests.pretrained", name, str(root)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     _PRETRAINED_ROOT[name] = root
 
 
