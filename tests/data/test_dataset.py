@@ -38,9 +38,9 @@ def test_without_alignments_tokens_come_from_the_phonemizer(corpora):
     corpus = load_corpus(corpora["recipient"])
     with_align = VoiceDataset(corpus, prepare_features(corpus), corpus_symbols(corpus.root),
                               read_alignments(corpus.alignments_path))
-    without = VoiceDataset(corpus, prepare_features(corpus), corpus_symbols(corpus.root), None, add_blank=False)
+    without = VoiceDataset(corpus, prepare_features(corpus), corpus_symbols(corpus.root), None)
     assert not without.has_durations and without[0].durations is None
-    assert torch.equal(without[0].token_ids, with_align[0].token_ids[1::2])
+    assert torch.equal(without[0].token_ids, with_align[0].token_ids)
 
 
 def test_collate_pads_and_masks(dataset):

@@ -1,8 +1,9 @@
 """What VITS training reads: token ids, linear spectrogram, waveform, and forced durations.
 
 The token sequence of an aligned utterance is its alignment's (so durations and tokens match
-one to one); otherwise it is the phonemizer's. With `add_blank` a blank is interspersed between
-tokens as VITS does, and takes zero frames in the forced durations.
+one to one); otherwise it is the phonemizer's. The symbol table turns tokens into the model's
+ids: a blank interspersed as VITS does, taking zero frames in the forced durations, or Piper's
+codepoint layout (data/piper_symbols.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from voxgraft.data.alignment import Interval, frame_durations, repair
 from voxgraft.data.corpus import Corpus
 from voxgraft.data.feature_cache import FeatureStore
 from voxgraft.data.phonemizer import phonemize
-from voxgraft.data.symbols import SymbolTable, intersperse_blanks
+from voxgraft.data.piper_symbols import PiperSymbols
+from voxgraft.data.symbols import SymbolTable
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,11 @@ class VoiceDataset(Dataset):
         self,
         corpus: Corpus,
         features: FeatureStore,
-        symbols: SymbolTable,
+        symbols: SymbolTable | PiperSymbols,
         alignments: dict[str, list[Interval]] | None = None,
-        add_blank: bool = True,
     ):
         self.features = features
         self.symbols = symbols
-        self.add_blank = add_blank
         self.ids: list[str] = []
         self._tokens: dict[str, list[int]] = {}
         self._durations: dict[str, np.ndarray] = {}
@@ -55,16 +55,12 @@ class VoiceDataset(Dataset):
                 n_samples = len(features.wav(utt.utterance_id))
                 fixed = repair(intervals, n_samples / params.sample_rate)
                 tokens = [iv.phoneme for iv in fixed]
-                durations = frame_durations(
-                    fixed, features.n_frames(utt.utterance_id), params.sample_rate, params.hop_length
-                )
-                if add_blank:
-                    durations = np.array(intersperse_blanks(durations.tolist(), 0))
-                self._durations[utt.utterance_id] = durations
+                frames = frame_durations(fixed, features.n_frames(utt.utterance_id), params.sample_rate, params.hop_length)
+                ids, durations = symbols.model_input(tokens, frames.tolist())
+                self._durations[utt.utterance_id] = np.array(durations)
             else:
-                tokens = phonemize(utt.text)
-            ids = symbols.encode(tokens)
-            self._tokens[utt.utterance_id] = intersperse_blanks(ids, symbols.blank_id) if add_blank else ids
+                ids, _ = symbols.model_input(phonemize(utt.text))
+            self._tokens[utt.utterance_id] = ids
             self.ids.append(utt.utterance_id)
 
     def __len__(self) -> int:

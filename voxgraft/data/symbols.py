@@ -84,6 +84,14 @@ class SymbolTable:
     def decode(self, ids: list[int]) -> list[str]:
         return [self.symbols[i] for i in ids]
 
+    def model_input(self, tokens: list[str], durations: list[int] | None = None) -> tuple[list[int], list[int] | None]:
+        """What the model reads: ids with blanks interspersed (and the frames per id, blanks
+        zero, when `durations` gives frames per token)."""
+        if durations is not None and len(durations) != len(tokens):
+            raise ValueError(f"{len(durations)} durations for {len(tokens)} tokens")
+        ids = intersperse_blanks(self.encode(tokens), self.blank_id)
+        return ids, (None if durations is None else intersperse_blanks(list(durations), 0))
+
     def extended(self, new_symbols: list[str]) -> SymbolTable:
         """A table with `new_symbols` appended; existing ids stay what they were."""
         extra = [s for s in dict.fromkeys(new_symbols) if s not in self._ids]
@@ -97,16 +105,23 @@ class SymbolTable:
 
     @classmethod
     def load(cls, path: str | Path) -> SymbolTable:
-        path = Path(path)
-        if path.is_dir():
-            path = path / FILENAME
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable symbol table ({exc})") from None
-        if data.get("version") != FORMAT_VERSION or not isinstance(data.get("symbols"), list):
-            raise ValueError(f"{path}: unsupported symbol table format")
+        data = read_symbols_file(path)
+        if not isinstance(data.get("symbols"), list) or data.get("kind", "phonemes") != "phonemes":
+            raise ValueError(f"{path}: not a phoneme symbol table (kind {data.get('kind')!r})")
         return cls(tuple(data["symbols"]))
+
+
+def read_symbols_file(path: str | Path) -> dict:
+    path = Path(path)
+    if path.is_dir():
+        path = path / FILENAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable symbol table ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: unsupported symbol table format")
+    return data
 
 
 def intersperse_blanks(ids: list[int], blank_id: int) -> list[int]:

@@ -34,8 +34,10 @@ def predict_durations(
     noise_scale: float = 0.0,
     speaker_id: int | None = None,
     conditioning: torch.Tensor | None = None,
+    length_scale: float = 1.0,
 ) -> torch.Tensor:
-    """(B, L) frames per token, rounded up as transformers' inference does; 0 on padding."""
+    """(B, L) frames per token, stretched by `length_scale` and rounded up as transformers' and
+    Piper's inference do; 0 on padding."""
     text = encode_text(model, token_ids, token_mask)
     speaker = conditioning if conditioning is not None else speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
     mask = token_mask[:, None, :].to(text.hidden.dtype)
@@ -44,7 +46,22 @@ def predict_durations(
         log_w = predictor(text.hidden, mask, speaker, reverse=True, noise_scale=noise_scale)
     else:
         log_w = predictor(text.hidden, mask, speaker)
-    return (torch.ceil(torch.exp(log_w) * mask)).squeeze(1).long()
+    return (torch.ceil(torch.exp(log_w) * mask * length_scale)).squeeze(1).long()
+
+
+@torch.no_grad()
+def speech_latent(model: VitsModel, ids: torch.Tensor, frames: torch.Tensor, noise_scale: float, speaker: torch.Tensor | None) -> torch.Tensor:
+    """(1, C, T) decoder input for one utterance: the prior sampled along the durations' path
+    at `noise_scale` (from the global RNG), then the flow in reverse."""
+    total = int(frames.sum())
+    if total < 1:
+        raise ValueError("durations sum to zero frames")
+    text = encode_text(model, ids, torch.ones_like(ids, dtype=torch.bool))
+    path = durations_to_path(frames, total)  # (1, L, T)
+    means = torch.einsum("blf,blt->bft", text.prior_means, path)
+    log_std = torch.einsum("blf,blt->bft", text.prior_log_std, path)
+    prior = means + torch.randn_like(means) * torch.exp(log_std) * noise_scale
+    return model.flow(prior, torch.ones(1, 1, total, device=ids.device), speaker, reverse=True)
 
 
 @torch.no_grad()
@@ -57,8 +74,10 @@ def synthesize_tokens(
     seed: int = 0,
     speaker_id: int | None = None,
     style_latent: torch.Tensor | None = None,
+    length_scale: float = 1.0,
 ) -> torch.Tensor:
-    """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1]."""
+    """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1].
+    The knobs are Piper's: noise_scale (prior), noise_scale_duration (noise_w), length_scale."""
     if durations is not None and len(durations) != len(token_ids):
         raise ValueError(f"{len(durations)} durations for {len(token_ids)} tokens")
     generator_state = torch.random.get_rng_state()
@@ -69,19 +88,9 @@ def synthesize_tokens(
         mask = torch.ones_like(ids, dtype=torch.bool)
         speaker = speaker_conditioning(model, speaker_id, 1, device, style_latent)
         if durations is None:
-            frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker)
+            frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker, length_scale=length_scale)
         else:
             frames = torch.tensor([durations], device=device)
-        total = int(frames.sum())
-        if total < 1:
-            raise ValueError("durations sum to zero frames")
-        text = encode_text(model, ids, mask)
-        path = durations_to_path(frames, total)  # (1, L, T)
-        means = torch.einsum("blf,blt->bft", text.prior_means, path)
-        log_std = torch.einsum("blf,blt->bft", text.prior_log_std, path)
-        prior = means + torch.randn_like(means) * torch.exp(log_std) * noise_scale
-        frame_mask = torch.ones(1, 1, total, device=device)
-        z = model.flow(prior, frame_mask, speaker, reverse=True)
-        return model.decoder(z, speaker)[0, 0].float().cpu()
+        return model.decoder(speech_latent(model, ids, frames, noise_scale, speaker), speaker)[0, 0].float().cpu()
     finally:
         torch.random.set_rng_state(generator_state)

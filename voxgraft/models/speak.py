@@ -15,10 +15,12 @@ from voxgraft.atomic import atomic_file
 from voxgraft.data.alignment import frame_durations, read_alignments, repair
 from voxgraft.data.audio import load_audio
 from voxgraft.data.corpus import read_corpus
+from voxgraft.data.espeak import VoiceSettings
 from voxgraft.data.features import FeatureParams
-from voxgraft.data.phonemizer import phonemize
+from voxgraft.data.phonemizer import DEFAULT_LANGUAGE, phonemize
+from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
-from voxgraft.data.symbols import SymbolTable, UnknownSymbolError, intersperse_blanks
+from voxgraft.data.symbols import UnknownSymbolError
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.inference import synthesize_tokens
 from voxgraft.models.mas import ensure_min_one_frame
@@ -65,6 +67,23 @@ def reference_tokens_and_durations(ref: Reference, text: str, params: FeaturePar
     return [iv.phoneme for iv in fixed], frames.tolist()
 
 
+def model_input(symbols, text: str, reference: Reference | None) -> tuple[list[int], list[int] | None]:
+    """The ids to speak `text` (and frames per id when a reference lends its durations)."""
+    if reference is None:
+        tokens, frames = phonemize(text, VoiceSettings(getattr(symbols, "language", DEFAULT_LANGUAGE))), None
+    else:
+        tokens, frames = reference_tokens_and_durations(reference, text)
+    if not tokens:
+        raise SpeakError("nothing to say: the text has no pronounceable words")
+    try:
+        ids, durations = symbols.model_input(tokens, frames)
+    except UnknownSymbolError as exc:
+        raise SpeakError(f"{exc} (the model's symbols cannot spell them)") from None
+    if durations is not None:
+        durations = ensure_min_one_frame(torch.tensor([durations]), torch.tensor([len(durations)]))[0].tolist()
+    return ids, durations
+
+
 def speak(
     model_dir: str | Path,
     text: str,
@@ -74,29 +93,24 @@ def speak(
     noise_scale: float = 0.667,
     style_latent: np.ndarray | None = None,
     speaker: int | None = None,
+    noise_w: float = 0.8,
+    length_scale: float = 1.0,
 ) -> float:
-    """Write `out_wav` (atomically); returns its length in seconds. A styled model speaks with
-    `style_latent` (default: its own default latent); a multi-speaker model as `speaker`."""
+    """Write `out_wav` (atomically, the waveform as the model made it: no normalisation);
+    returns its length in seconds. A styled model speaks with `style_latent` (default: its own
+    default latent); a multi-speaker model as `speaker`. noise_scale, noise_w and length_scale
+    are Piper's knobs."""
     model_dir = Path(model_dir)
     if not (model_dir / SYMBOLS_FILENAME).exists():
         raise SpeakError(f"{model_dir}: no {SYMBOLS_FILENAME}; voxgraft speaks models trained on its phoneme symbols")
-    symbols = SymbolTable.load(model_dir)
+    symbols = load_model_symbols(model_dir)
     model = load_recipient(model_dir).model.eval()
-    if reference is None:
-        tokens, durations = phonemize(text), None
-    else:
-        tokens, frames = reference_tokens_and_durations(reference, text)
-        with_blanks = torch.tensor([intersperse_blanks(frames, 0)])
-        durations = ensure_min_one_frame(with_blanks, torch.tensor([with_blanks.shape[1]]))[0].tolist()
-    if not tokens:
-        raise SpeakError("nothing to say: the text has no pronounceable words")
-    try:
-        ids = intersperse_blanks(symbols.encode(tokens), symbols.blank_id)
-    except UnknownSymbolError as exc:
-        raise SpeakError(f"{model_dir}: {exc}") from None
+    ids, durations = model_input(symbols, text, reference)
     latent = None if style_latent is None else torch.as_tensor(np.asarray(style_latent, dtype=np.float32))
     try:
-        wav = synthesize_tokens(model, ids, durations, noise_scale=noise_scale, seed=seed, speaker_id=speaker, style_latent=latent).numpy()
+        wav = synthesize_tokens(
+            model, ids, durations, noise_scale, noise_w, seed, speaker_id=speaker, style_latent=latent, length_scale=length_scale
+        ).numpy()
     except ValueError as exc:  # a style vector or speaker the model does not have
         raise SpeakError(f"{model_dir}: {exc}") from None
     out_wav = Path(out_wav)

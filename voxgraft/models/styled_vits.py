@@ -16,6 +16,7 @@ import torch
 from transformers import VitsConfig, VitsModel
 
 from voxgraft.data.features import FeatureParams, mel_from_linear
+from voxgraft.models.hifigan import use_configured_resblocks
 from voxgraft.models.style_vae import StyleOutput, StyleVAE
 
 DEFAULT_BETA = 0.01
@@ -30,6 +31,7 @@ class StyleError(ValueError):
 class StyledVitsModel(VitsModel):
     def __init__(self, config: VitsConfig):
         super().__init__(config)
+        use_configured_resblocks(self.decoder, config)  # Piper's voices use HiFi-GAN's type-2 blocks
         latent = getattr(config, "style_latent_size", 0) or 0
         self.style = _new_style(config, latent) if latent else None
 
