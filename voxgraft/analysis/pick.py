@@ -76,8 +76,8 @@ def choose(sweep_dir: str | Path, objective: str | None = None, pareto_knee: boo
 
 
 def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | None = None, pareto_knee: bool = False,
-                    top: int = 1, recipient: str | Path | None = None) -> list[tuple[Pick, Path]]:
-    """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each."""
+                    top: int = 1, recipient: str | Path | None = None, fmt: str = "hf") -> list[tuple[Pick, Path]]:
+    """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper."""
     sweep_dir, out = Path(sweep_dir), Path(out)
     picks = choose(sweep_dir, objective, pareto_knee, top)
     try:
@@ -88,5 +88,8 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
     exported = []
     for p in picks:
         target = out if top == 1 else out / f"{p.rank}-{p.row['trial_id']}"
-        exported.append((p, export(p, target, recipient, name, sweep_dir)))
+        try:
+            exported.append((p, export(p, target, recipient, name, sweep_dir, fmt)))
+        except ExportError as exc:
+            raise PickError(str(exc)) from None
     return exported

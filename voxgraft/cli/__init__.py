@@ -1,11 +1,11 @@
-"""voxgraft's command line: one module per command group (corpus, demo, model, sweep, style),
+"""voxgraft's command line: one module per command group (corpus, demo, model, recipient, sweep, style),
 each of which parses its arguments, calls the library and prints. Start at `build_parser`."""
 
 from __future__ import annotations
 
 import argparse
 
-from voxgraft.cli import corpus, demo, model, style, sweep
+from voxgraft.cli import corpus, demo, model, recipient, style, sweep
 from voxgraft.console import Formatter, err_console
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (corpus, demo, model, sweep, style):
+    for group in (corpus, demo, model, recipient, sweep, style):
         group.register(sub)
     return parser
 

@@ -33,7 +33,34 @@ def cmd_plan(args: argparse.Namespace) -> int:
         table.add_row(module, plan.modes[module], plan.weights(module))
     console.print(table)
     console.print(f"active losses: {', '.join(plan.losses)}", highlight=False)
+    if args.model:
+        _print_provenance(Path(args.model))
     return 0
+
+
+def _print_provenance(recipient: Path) -> None:
+    """Where an imported recipient came from, and what of it was recovered rather than original."""
+    from voxgraft.training.recipient_recovery import RecoveryError, read_provenance
+
+    try:
+        record = read_provenance(recipient) if recipient.is_dir() else None
+    except RecoveryError as exc:
+        console.print(f"provenance: {exc}", highlight=False)
+        return
+    if not record:
+        return
+    console.print(f"recipient: {record.get('source')} voice {record.get('onnx_file')} (sha256 {str(record.get('onnx_sha256'))[:12]}...)", highlight=False)
+    recovered = record.get("recovered")
+    if not recovered:
+        console.print("not recovered: its posterior encoder and duration posterior are untrained; run `voxgraft recipient recover`", highlight=False)
+        return
+    before, after = recovered["before"], recovered["after"]
+    console.print(
+        f"recovered, not original: {', '.join(recovered['organs'])}; round-trip mel L1 {after['round_trip_mel_l1']:.3f} "
+        f"(untrained {before['round_trip_mel_l1']:.3f}, noise reference {recovered['noise_reference_mel_l1']:.3f}); "
+        f"duration NLL {after['duration_nll']:.2f} (untrained {before['duration_nll']:.2f})",
+        highlight=False,
+    )
 
 
 def _bare_model(config):

@@ -80,7 +80,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
     from voxgraft.models.checkpoints import CheckpointError
 
     try:
-        exported = pick_and_export(args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient)
+        exported = pick_and_export(
+            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format
+        )
     except (PickError, CheckpointError) as exc:
         return fail(str(exc))
     for pick, directory in exported:
@@ -129,5 +131,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
     pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
     pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
+    pick.add_argument(
+        "--format", choices=("hf", "piper"), default="hf",
+        help="hf: a VitsModel save_pretrained directory; piper: OUT/NAME.onnx + NAME.onnx.json that Piper runs (Piper recipients)",
+    )
     pick.add_argument("--recipient", default=None, help="the recipient, if the sweep's spec no longer points at it")
     pick.set_defaults(func=cmd_pick)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from voxgraft.atomic import atomic_file
 from voxgraft.data.symbols import (
+    BLANK,
     CLAUSE_PUNCTUATION,
     FILENAME,
     FORMAT_VERSION,
@@ -26,6 +27,9 @@ from voxgraft.data.symbols import (
     SymbolTable,
     UnknownSymbolError,
     read_symbols_file,
+)
+from voxgraft.data.symbols import (
+    PAD as PAD_NAME,
 )
 
 KIND = "piper"
@@ -64,6 +68,17 @@ class PiperSymbols:
     @property
     def blank_id(self) -> int:  # the interspersed pad plays VITS's blank
         return self.id_map[PAD]
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Name per id as the evaluation reads them: the interspersed pad is a blank, `^` and `$`
+        are padding (neither phoneme nor pause), every other id its codepoint."""
+        names = [f"<unused {i}>" for i in range(self.size)]
+        for symbol, i in self.id_map.items():
+            names[i] = symbol
+        names[self.pad_id] = BLANK
+        names[self.id_map[BOS]] = names[self.id_map[EOS]] = PAD_NAME
+        return tuple(names)
 
     def unknown(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if t != PAUSE and any(c not in self.id_map for c in codepoints(t))]

@@ -1,6 +1,8 @@
 """Export a picked transplant as a ready model: the recipient merged with the transplanted
-organs (`save_pretrained`, loads with `VitsModel.from_pretrained`), its held-out samples, and a
-model card (README.md + card.json). Which checkpoint to export is analysis/pick.py's choice."""
+organs, its held-out samples, and a model card (README.md + card.json). Format `hf` writes a
+`save_pretrained` directory (loads with `VitsModel.from_pretrained`); `piper` writes NAME.onnx +
+NAME.onnx.json that Piper runs (models/piper_export.py). Which checkpoint to export is
+analysis/pick.py's choice."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from voxgraft.atomic import atomic_directory
+from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.evaluate.registry import METRICS
 from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import merged_model
+from voxgraft.models.piper_export import PiperExportError, write_piper_voice
 from voxgraft.search_spaces.spec import SpecError, read_spec
+from voxgraft.training.recipient_recovery import read_provenance
 
 
 class ExportError(ValueError):
@@ -30,7 +35,17 @@ class Pick:
     checkpoint: Path
 
 
-def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path) -> tuple[str, dict]:
+FORMATS = ("hf", "piper")
+
+
+def recovered_organs(meta: dict, provenance: dict | None) -> list[str]:
+    """The transplanted organs that an imported recipient had recovered rather than brought."""
+    recovered = (provenance or {}).get("recovered") or {}
+    names = " ".join(recovered.get("organs", []))
+    return [organ for organ in meta["organs"] if organ in names]
+
+
+def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path, provenance: dict | None = None) -> tuple[str, dict]:
     row = pick.row
     metrics = {m: row[m] for m in METRICS if row.get(m) is not None and np.isfinite(row[m])}
     card = {
@@ -39,6 +54,7 @@ def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipie
         "recipient_sha256": meta["recipient_sha256"],
         "config": {k.removeprefix("config."): row[k] for k in row if k.startswith("config.") and row[k] is not None},
         "metrics": metrics, "source_checkpoint": str(pick.checkpoint),
+        "recovered_organs_trained": recovered_organs(meta, provenance),
     }
     lines = [
         f"# voxgraft transplant: {row['config.organs']} from sweep {sweep_name}", "",
@@ -46,12 +62,20 @@ def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipie
         f"{', '.join(meta['organs'])} retrained on the donor; every other organ is the recipient's, bit for bit.", "",
         f"- trial {row['trial_id']}, step {row['step']}, {row['config.alignment']} alignment, lr {row['config.lr']:.3g}",
         f"- source checkpoint: {pick.checkpoint}", "",
+        *_recovered_lines(card["recovered_organs_trained"]),
         _load_line(meta), "Speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`.",
         "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
         "| metric | value |", "|---|---|",
         *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
     ]
     return "\n".join(lines) + "\n", card
+
+
+def _recovered_lines(organs: list[str]) -> list[str]:
+    if not organs:
+        return []
+    return [f"Recovered, not original: the recipient's {', '.join(organs)} came from `voxgraft recipient recover` "
+            "(its inference export did not carry them), so this transplant started from recovered weights there.", ""]
 
 
 def _load_line(meta: dict) -> str:
@@ -61,18 +85,33 @@ def _load_line(meta: dict) -> str:
     return "Load it: `VitsModel.from_pretrained(\"this directory\")`."
 
 
-def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path) -> Path:
-    """Write the merged model, its samples and its card into `out_dir` (atomically)."""
+def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path, fmt: str = "hf") -> Path:
+    """Write the merged model (in `fmt`), its samples and its card into `out_dir` (atomically)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     model, meta = merged_model(pick.checkpoint / TRANSPLANT_SUBDIR, recipient)
-    readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient)
+    provenance = read_provenance(recipient) if recipient.is_dir() else None
+    readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient, provenance)
     with atomic_directory(out_dir) as tmp:
-        model.save_pretrained(str(tmp))
+        if fmt == "piper":
+            symbols = load_model_symbols(pick.checkpoint / TRANSPLANT_SUBDIR)
+            try:
+                write_piper_voice(model, symbols, provenance, tmp, f"{sweep_name}-{row_name(pick.row)}")
+            except PiperExportError as exc:
+                raise ExportError(str(exc)) from None
+        else:
+            model.save_pretrained(str(tmp))
         shutil.copy2(pick.checkpoint / TRANSPLANT_SUBDIR / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
         if (pick.checkpoint / SAMPLES_SUBDIR).is_dir():
             shutil.copytree(pick.checkpoint / SAMPLES_SUBDIR, tmp / SAMPLES_SUBDIR)
         (tmp / "README.md").write_text(readme)
         (tmp / "card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
     return out_dir
+
+
+def row_name(row: dict) -> str:
+    """A file-name-safe trial name: letters, digits, '-' and '_' only."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(row["trial_id"]))
 
 
 def recipient_of(sweep_dir: Path) -> Path:

@@ -30,6 +30,7 @@ import torch
 from ray import tune
 from safetensors.torch import load_file
 
+from voxgraft.data.piper_symbols import PiperSymbols, load_model_symbols
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
 from voxgraft.evaluate.anchors import Anchors
@@ -65,9 +66,9 @@ class TrialContext:
     anchors: dict  # evaluate.anchors.Anchors as JSON data: the sweep's transfer anchors
 
 
-def recipient_symbols(recipient: Path) -> SymbolTable:
+def recipient_symbols(recipient: Path) -> SymbolTable | PiperSymbols:
     directory = recipient if recipient.is_dir() else recipient.parent
-    return SymbolTable.load(directory)
+    return load_model_symbols(directory)
 
 
 def discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, dict | None]:
