@@ -139,3 +139,37 @@ def test_synth_speaks_the_voice_with_pipers_knobs(joe_dir, tmp_path, capsys):
         assert np.abs(wav - reference).max() < 2e-3  # 16-bit samples, not rescaled
     assert main(["synth", str(joe_dir), SENTENCES[0], str(tmp_path / "x.wav"), "--length-scale", "0"]) == 2
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_joe_speaks_speech_not_buzz(joe_dir):
+    """Its own rendering (Piper's default noise) has intonation, and GE2E hears the same voice
+    as onnxruntime's rendering of the same sentences."""
+    from voxgraft.evaluate.prosody import f0_stats
+    from voxgraft.evaluate.speaker import SpeakerEncoder, centroid, similarity
+
+    session = ort.InferenceSession(str(joe.model_path()), providers=["CPUExecutionProvider"])
+    model, symbols = load_recipient(joe_dir).model, load_model_symbols(joe_dir)
+    ours, theirs = [], []
+    for i, text in enumerate(SENTENCES[:3]):
+        ids, _ = model_input(symbols, text, None)
+        ours.append(synthesize_tokens(model, ids, None, seed=i).numpy())
+        feed = {"input": np.array([ids]), "input_lengths": np.array([len(ids)]), "scales": np.array([0.667, 1.0, 0.8], dtype=np.float32)}
+        theirs.append(session.run(None, feed)[0].squeeze())
+    _, f0_range = f0_stats(ours, 22050)
+    assert f0_range > 3.0
+    encoder = SpeakerEncoder.pretrained()
+    assert similarity(encoder.embed(ours, 22050), centroid(encoder.embed(theirs, 22050))) >= 0.85
+
+
+def test_recipient_shaped_spread_keeps_each_phonemes_total_and_shares_silent_tokens():
+    from voxgraft.data.piper_symbols import spread
+
+    symbols = PiperSymbols({"_": 0, "^": 1, "$": 2, " ": 3, ",": 4, "a": 5, "ɪ": 6, "ˈ": 7, "b": 8})
+    tokens, frames = ["_", "ˈ", "aɪ", " ", "b"], [5, 0, 7, 0, 3]
+    ids, sources, _ = symbols.layout(tokens)
+    weights = [1.0] * len(ids)
+    out = spread(frames, sources, weights, join_silent=True)
+    assert out == [3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
+    weights[ids.index(5)] = 4.0  # the recipient dwells on 'a'
+    out = spread(frames, sources, weights, join_silent=True)
+    assert sum(out) == 15 and out[4] == max(out[2:8]) and sum(out[2:8]) == 7

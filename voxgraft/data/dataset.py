@@ -9,7 +9,7 @@ codepoint layout (data/piper_symbols.py).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from voxgraft.data.alignment import Interval, frame_durations, repair
 from voxgraft.data.corpus import Corpus
 from voxgraft.data.feature_cache import FeatureStore
 from voxgraft.data.phonemizer import phonemize
-from voxgraft.data.piper_symbols import PiperSymbols
+from voxgraft.data.piper_symbols import PiperSymbols, spread
 from voxgraft.data.symbols import SymbolTable
 
 
@@ -46,6 +46,7 @@ class VoiceDataset(Dataset):
         self.ids: list[str] = []
         self._tokens: dict[str, list[int]] = {}
         self._durations: dict[str, np.ndarray] = {}
+        self._token_frames: dict[str, tuple[list[str], list[int]]] = {}
         params = features.params
         for utt in corpus.utterances:
             if utt.utterance_id not in features:
@@ -58,6 +59,8 @@ class VoiceDataset(Dataset):
                 frames = frame_durations(fixed, features.n_frames(utt.utterance_id), params.sample_rate, params.hop_length)
                 ids, durations = symbols.model_input(tokens, frames.tolist())
                 self._durations[utt.utterance_id] = np.array(durations)
+                if hasattr(symbols, "layout"):  # kept for reshape_durations
+                    self._token_frames[utt.utterance_id] = (tokens, frames.tolist())
             else:
                 ids, _ = symbols.model_input(phonemize(utt.text))
             self._tokens[utt.utterance_id] = ids
@@ -73,6 +76,18 @@ class VoiceDataset(Dataset):
     @property
     def has_durations(self) -> bool:
         return len(self._durations) == len(self.ids)
+
+    def reshape_durations(self, weights_for: Callable[[list[int]], list[float]]) -> int:
+        """Re-spread each aligned utterance's frames over its ids in proportion to
+        `weights_for(ids)`, a zero-frame token (stress mark, word boundary without a pause)
+        sharing the next token's frames; each token's total stays exactly as recorded. For a
+        recipient that learned its alignment (Piper's voices, by MAS), the weights are its own
+        predicted frames: forced durations then keep the donor's timing per phoneme in the
+        recipient's way of spending time on pads and marks. Returns how many were re-spread."""
+        for uid, (tokens, frames) in self._token_frames.items():
+            ids, sources, _ = self.symbols.layout(tokens)
+            self._durations[uid] = np.array(spread(frames, sources, list(weights_for(ids)), join_silent=True))
+        return len(self._token_frames)
 
     def __getitem__(self, index: int) -> Example:
         uid = self.ids[index]

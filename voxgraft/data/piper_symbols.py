@@ -83,30 +83,31 @@ class PiperSymbols:
     def unknown(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if t != PAUSE and any(c not in self.id_map for c in codepoints(t))]
 
-    def model_input(self, tokens: list[str], durations: list[int] | None = None) -> tuple[list[int], list[int] | None]:
-        """Token ids (and frames per id when `durations` gives frames per token)."""
+    def layout(self, tokens: list[str]) -> tuple[list[int], list[int], list[int]]:
+        """Piper's ids for `tokens`; for each id the index of the token it spells (`^` and its
+        pad belong to the first token, `$` to the last, a space added after a clause's
+        punctuation to the punctuation); and 1 where the id spells its token (and `^`, which
+        takes a leading pause), 0 for the pads, `$` and added spaces."""
         missing = self.unknown(tokens)
         if missing:
             raise UnknownSymbolError(missing)
-        if durations is not None and len(durations) != len(tokens):
-            raise ValueError(f"{len(durations)} durations for {len(tokens)} tokens")
-        frames = list(durations) if durations is not None else [0] * len(tokens)
-        ids, out = [self.id_map[BOS], self.pad_id], [0, 0]
-        for i, (token, d) in enumerate(zip(tokens, frames)):
-            parts = [] if token == PAUSE else codepoints(token)
-            if not parts:
-                out[0 if len(ids) == 2 else -2] += d  # to `^`, or to the codepoint before it
-                continue
-            share, extra = divmod(d, len(parts))
-            for j, c in enumerate(parts):
-                ids += [self.id_map[c], self.pad_id]
-                out += [share + (j < extra), 0]
+        ids, sources, spelled = [self.id_map[BOS], self.pad_id], [0, 0], [1, 0]
+        for i, token in enumerate(tokens):
+            for c in [] if token == PAUSE else codepoints(token):
+                ids, sources, spelled = ids + [self.id_map[c], self.pad_id], sources + [i, i], spelled + [1, 0]
             if token in CLAUSE_PUNCTUATION and i + 1 < len(tokens) and tokens[i + 1] not in (*CLAUSE_PUNCTUATION, WORD_BOUNDARY):
-                ids += [self.id_map[WORD_BOUNDARY], self.pad_id]
-                out += [0, 0]
-        ids.append(self.id_map[EOS])
-        out.append(0)
-        return ids, (out if durations is not None else None)
+                ids, sources, spelled = ids + [self.id_map[WORD_BOUNDARY], self.pad_id], sources + [i, i], spelled + [0, 0]
+        return ids + [self.id_map[EOS]], sources + [max(0, len(tokens) - 1)], spelled + [0]
+
+    def model_input(self, tokens: list[str], durations: list[int] | None = None) -> tuple[list[int], list[int] | None]:
+        """Token ids (and frames per id when `durations` gives frames per token): a token's
+        frames spread evenly over its codepoints, pads and added spaces taking none."""
+        ids, sources, spelled = self.layout(tokens)
+        if durations is None:
+            return ids, None
+        if len(durations) != len(tokens):
+            raise ValueError(f"{len(durations)} durations for {len(tokens)} tokens")
+        return ids, spread(list(durations), sources, spelled)
 
     def save(self, directory: str | Path) -> Path:
         path = Path(directory) / FILENAME
@@ -129,3 +130,51 @@ def load_model_symbols(path: str | Path) -> SymbolTable | PiperSymbols:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: damaged Piper symbol table ({exc})") from None
     return SymbolTable.load(path)
+
+
+def _runs(frames: list[int], weight_of: list[float], join_silent: bool) -> list[list[int]]:
+    """Consecutive token runs that share their frames. A token whose ids can take no frames
+    (a pause between words has no ids) gives them to the run before it. With `join_silent`, a
+    token of zero frames joins the next token that has some (a stress mark, a word boundary
+    without a pause), so its ids get a share as the recipient would give them."""
+    runs: list[list[int]] = []
+    pending: list[int] = []
+    for t, d in enumerate(frames):
+        if weight_of[t] <= 0 and runs:
+            runs[-1].append(t)
+        elif join_silent and d == 0:
+            pending.append(t)
+        else:
+            runs.append(pending + [t])
+            pending = []
+    if pending:
+        (runs[-1].extend(pending) if runs else runs.append(pending))
+    return runs
+
+
+def _largest_remainder(total: int, weights: list[float]) -> list[int]:
+    """`total` split in proportion to `weights`, integers summing exactly to `total`."""
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        weights, weight_sum = [1.0] * len(weights), float(len(weights))
+    exact = [total * w / weight_sum for w in weights]
+    out = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - out[i]), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def spread(frames: list[int], sources: list[int], weights: list[float], join_silent: bool = False) -> list[int]:
+    """Frames per whole token -> frames per id, in proportion to `weights` within each run of
+    tokens (see _runs); every token's frames land on ids, so the total is exact."""
+    members: dict[int, list[int]] = {}
+    for j, t in enumerate(sources):
+        members.setdefault(t, []).append(j)
+    weight_of = [sum(weights[j] for j in members.get(t, [])) for t in range(len(frames))]
+    out = [0] * len(sources)
+    for run in _runs(frames, weight_of, join_silent):
+        ids = [j for t in run for j in members.get(t, [])]
+        for j, d in zip(ids, _largest_remainder(sum(frames[t] for t in run), [weights[j] for j in ids])):
+            out[j] = d
+    return out

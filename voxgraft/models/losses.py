@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from voxgraft.data.features import FeatureParams, linear_spectrogram, mel_from_linear
+from voxgraft.models.duration_nll import stochastic_duration_nll
 
 # style_kl's weight is beta, annealed per step (models/styled_vits.py); the trainer overrides it
 LOSS_WEIGHTS = {"mel": 45.0, "kl": 1.0, "duration": 1.0, "adversarial": 1.0, "feature_matching": 1.0, "style_kl": 0.0}
@@ -41,9 +42,8 @@ def duration_loss(
     """
     mask = token_mask[:, None, :].to(text_hidden.dtype)
     w = durations[:, None, :].to(text_hidden.dtype) * mask
-    if hasattr(predictor, "post_flows"):  # VitsStochasticDurationPredictor
-        nll = predictor(text_hidden, mask, speaker, durations=w, reverse=False)
-        return torch.sum(nll) / torch.sum(mask)
+    if hasattr(predictor, "post_flows"):  # VitsStochasticDurationPredictor, trained in VITS's flow order
+        return torch.sum(stochastic_duration_nll(predictor, text_hidden, mask, w, speaker)) / torch.sum(mask)
     log_w = predictor(text_hidden, mask, speaker)
     return torch.sum((log_w - deterministic_duration_target(w)) ** 2 * mask) / torch.sum(mask)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from voxgraft.data.training_set import open_training_set
 from voxgraft.evaluate.anchors import compute_anchors, write_anchors
 from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import references_dir
 from voxgraft.trainables.transplant import TrialContext, recipient_symbols
+from voxgraft.training.recipient_data import open_for_recipient
 
 
 class SweepError(ValueError):
@@ -34,7 +34,7 @@ def prepare(sweep: Sweep) -> TrialContext:
     except ValueError as exc:
         raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
     for alignment in sweep.search.alignment:
-        data = open_training_set(sweep.donor, alignment, symbols=symbols, heldout=sweep.eval.heldout)
+        data = open_for_recipient(sweep.donor, alignment, loaded.model, symbols, sweep.eval.heldout)
     anchors = compute_anchors(loaded.model.eval(), data, SpeakerEncoder.pretrained(), references_dir(sweep))
     write_anchors(anchors, references_dir(sweep))
     return TrialContext(

@@ -32,7 +32,6 @@ from safetensors.torch import load_file
 
 from voxgraft.data.piper_symbols import PiperSymbols, load_model_symbols
 from voxgraft.data.symbols import SymbolTable
-from voxgraft.data.training_set import open_training_set
 from voxgraft.evaluate.anchors import Anchors
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.heldout_losses import heldout_losses
@@ -48,6 +47,7 @@ from voxgraft.models.styled_vits import graft_trial_style, has_style
 from voxgraft.training.memory import micro_batch_size, peak_memory_mb
 from voxgraft.training.plan import plan_step
 from voxgraft.training.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
+from voxgraft.training.recipient_data import open_for_recipient
 from voxgraft.training.trainer import TrainConfig, Trainer, move_batch
 
 TRAINER_STATE = "trainer.pt"
@@ -121,7 +121,7 @@ class TransplantTrial:
         recipient = load_recipient(recipient_path)
         self.recipient_sha256 = recipient.sha256
         self.symbols = recipient_symbols(recipient_path)
-        self.data = open_training_set(self.context.donor, self.config["alignment"], symbols=self.symbols, heldout=self.context.heldout)
+        self.data = open_for_recipient(self.context.donor, self.config["alignment"], recipient.model, self.symbols, self.context.heldout)
         self.model = model = recipient.model.to(self.device)
         self.recipient_speech = None  # the untouched recipient's, against which the style latent's separation is measured
         if has_style(model) or self.config.get("vae_latent"):
