@@ -5,10 +5,10 @@ what made a cadence transplant into a Piper voice speed it up instead of slowing
 
 import torch
 from transformers import VitsConfig
+from transformers.models.vits.modeling_vits import VitsStochasticDurationPredictor
 
 from voxgraft.models.duration_nll import _through, stochastic_duration_nll
 from voxgraft.models.losses import duration_loss
-from transformers.models.vits.modeling_vits import VitsStochasticDurationPredictor
 
 
 def _predictor(seed=0):
