@@ -1,5 +1,6 @@
 """The command line as a user meets it: help with examples, `python -m`, and the demo."""
 
+import json
 import subprocess
 import sys
 
@@ -35,7 +36,8 @@ def test_unknown_command_exits_2(capsys):
 @pytest.mark.slow
 def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
     out = tmp_path / "demo"
-    quick = ["--count", "3", "--pretrain-steps", "2", "--duration-steps", "2", "--skip-sweep"]  # tests/test_sweep.py runs sweeps
+    # a short recovery; tests/sweep/test_sweep.py runs sweeps
+    quick = ["--count", "3", "--encoder-steps", "3", "--duration-steps", "2", "--discriminator-steps", "1", "--skip-sweep"]
     assert main(["demo", "--out", str(out), *quick]) == 0
     first = capsys.readouterr().out
     for preset in ("recipient", "cadence_donor", "timbre_donor", "man", "woman", "man_whisper", "woman_whisper"):
@@ -43,9 +45,10 @@ def test_demo_makes_the_corpora_and_reuses_them(tmp_path, capsys):
         assert preset in first
     assert "new" in first
     assert list((out / "corpora" / "recipient" / ".voxgraft_cache").glob("*.arrow"))
-    assert (out / "models" / "recipient" / "model.safetensors").exists()
-    assert (out / "samples" / "recipient.wav").exists()
-    assert "heldout_mel_l1" in first
+    assert (out / "models" / "joe" / "model.safetensors").exists()
+    assert json.loads((out / "models" / "joe" / "recipient.json").read_text())["recovered"]
+    assert (out / "samples" / "joe.wav").exists()
+    assert "round-trip mel L1" in first
 
     assert main(["demo", "--out", str(out), *quick]) == 0
     second = capsys.readouterr().out

@@ -11,7 +11,7 @@ BASE = {"name": "x", "recipient": "r", "donor": "d", "search": {"organs": ["cade
 
 def test_builtin_sweep_files_are_valid():
     sweeps = builtin_sweeps()
-    assert set(sweeps) == {"smoke", "cadence", "timbre", "ablation", "vae"}
+    assert set(sweeps) == {"smoke", "smoke_timbre", "cadence", "timbre", "ablation", "vae"}
     for path in sweeps.values():
         load_sweep(path)
 

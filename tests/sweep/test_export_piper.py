@@ -88,12 +88,13 @@ def test_piper_export_runs_in_onnxruntime_and_keeps_untouched_organs(cadence_tra
 
 
 def test_piper_format_refuses_a_whole_phoneme_recipient(tiny_recipient, tmp_path):
-    model = load_recipient(tiny_recipient).model
     from voxgraft.data.symbols import SymbolTable
 
+    recipient = tiny_recipient[0]
+    model = load_recipient(recipient).model
     checkpoint = tmp_path / "checkpoint_000001"
-    save_transplant(checkpoint / TRANSPLANT_SUBDIR, model, FreezePlan(("duration_predictor",)), recipient_sha256(tiny_recipient),
-                    SymbolTable.load(tiny_recipient))
+    save_transplant(checkpoint / TRANSPLANT_SUBDIR, model, FreezePlan(("duration_predictor",)), recipient_sha256(recipient),
+                    SymbolTable.load(recipient))
     with pytest.raises(ExportError, match="--format hf"):
-        export(Pick(1, ROW, checkpoint), tmp_path / "out", tiny_recipient, "smoke", tmp_path, fmt="piper")
+        export(Pick(1, ROW, checkpoint), tmp_path / "out", recipient, "smoke", tmp_path, fmt="piper")
     assert not (tmp_path / "out").exists()

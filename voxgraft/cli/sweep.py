@@ -20,7 +20,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             outcome = resume_sweep(args.resume, address=args.address)
         else:
             if not args.space:
-                return fail("give a sweep file (or a built-in name: smoke, cadence, timbre, ablation, vae), or --resume DIR")
+                return fail("give a sweep file (or a built-in name: smoke, smoke_timbre, cadence, timbre, ablation, vae), or --resume DIR")
             path = builtin_sweeps().get(args.space, args.space)
             sweep = load_sweep(path)
             overrides = {k: v for k, v in (("recipient", args.recipient), ("donor", args.donor), ("storage", args.storage)) if v}
@@ -100,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  voxgraft sweep smoke                       # built-in CPU sweep on the demo voices\n"
         "  voxgraft sweep my_sweep.yaml --address auto\n  voxgraft sweep --resume demo_out/sweeps/smoke",
     )
-    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, cadence, timbre, ablation, vae")
+    sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, smoke_timbre, cadence, timbre, ablation, vae")
     sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR")
     sweep.add_argument("--address", default=None, help="Ray cluster address (auto, ray://host:10001); default: a local Ray")
     sweep.add_argument("--storage", default=None, help="override the file's storage (local path or s3://...)")

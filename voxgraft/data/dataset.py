@@ -21,7 +21,7 @@ from voxgraft.data.corpus import Corpus
 from voxgraft.data.feature_cache import FeatureStore
 from voxgraft.data.phonemizer import phonemize
 from voxgraft.data.piper_symbols import PiperSymbols, spread
-from voxgraft.data.symbols import SymbolTable
+from voxgraft.data.symbols import SPECIALS, SymbolTable
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class VoiceDataset(Dataset):
                 frames = frame_durations(fixed, features.n_frames(utt.utterance_id), params.sample_rate, params.hop_length)
                 ids, durations = symbols.model_input(tokens, frames.tolist())
                 self._durations[utt.utterance_id] = np.array(durations)
-                if hasattr(symbols, "layout"):  # kept for reshape_durations
-                    self._token_frames[utt.utterance_id] = (tokens, frames.tolist())
+                self._token_frames[utt.utterance_id] = (tokens, frames.tolist())
             else:
                 ids, _ = symbols.model_input(phonemize(utt.text))
             self._tokens[utt.utterance_id] = ids
@@ -84,10 +83,19 @@ class VoiceDataset(Dataset):
         recipient that learned its alignment (Piper's voices, by MAS), the weights are its own
         predicted frames: forced durations then keep the donor's timing per phoneme in the
         recipient's way of spending time on pads and marks. Returns how many were re-spread."""
+        if not hasattr(self.symbols, "layout"):
+            return 0
         for uid, (tokens, frames) in self._token_frames.items():
             ids, sources, _ = self.symbols.layout(tokens)
             self._durations[uid] = np.array(spread(frames, sources, list(weights_for(ids)), join_silent=True))
         return len(self._token_frames)
+
+    def phoneme_ends(self, utterance_id: str) -> list[int]:
+        """Indices of the ids that end each aligned phoneme of some length: where the model's
+        path must cross a true phoneme boundary (empty without an alignment)."""
+        tokens, frames = self._token_frames.get(utterance_id, ([], []))
+        ends = self.symbols.token_ends(tokens)
+        return [end for t, d, end in zip(tokens, frames, ends) if end is not None and d > 0 and t not in SPECIALS]
 
     def __getitem__(self, index: int) -> Example:
         uid = self.ids[index]

@@ -99,6 +99,14 @@ class PiperSymbols:
                 ids, sources, spelled = ids + [self.id_map[WORD_BOUNDARY], self.pad_id], sources + [i, i], spelled + [0, 0]
         return ids + [self.id_map[EOS]], sources + [max(0, len(tokens) - 1)], spelled + [0]
 
+    def token_ends(self, tokens: list[str]) -> list[int | None]:
+        """For each token, the index of the last id it owns (None for a pause that has none)."""
+        _, sources, _ = self.layout(tokens)
+        ends: list[int | None] = [None] * len(tokens)
+        for j, t in enumerate(sources[:-1]):  # `$` closes the utterance, not its last token
+            ends[t] = j
+        return ends
+
     def model_input(self, tokens: list[str], durations: list[int] | None = None) -> tuple[list[int], list[int] | None]:
         """Token ids (and frames per id when `durations` gives frames per token): a token's
         frames spread evenly over its codepoints, pads and added spaces taking none."""

@@ -92,6 +92,10 @@ class SymbolTable:
         ids = intersperse_blanks(self.encode(tokens), self.blank_id)
         return ids, (None if durations is None else intersperse_blanks(list(durations), 0))
 
+    def token_ends(self, tokens: list[str]) -> list[int | None]:
+        """For each token, the index of the last model id it owns (its trailing blank)."""
+        return [2 * i + 2 for i in range(len(tokens))]
+
     def extended(self, new_symbols: list[str]) -> SymbolTable:
         """A table with `new_symbols` appended; existing ids stay what they were."""
         extra = [s for s in dict.fromkeys(new_symbols) if s not in self._ids]

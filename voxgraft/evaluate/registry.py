@@ -41,6 +41,8 @@ _REGISTRY = [
     _m("heldout_loss", "min", "the plan's weighted generator losses (no adversarial) on the donor's held-out utterances", objective=True, group="held-out"),
     _m("heldout_mel_l1", "min", "log-mel L1 of decoder(posterior mean) against the held-out audio", objective=True, group="held-out"),
     _m("heldout_duration_mae", "min", "mean |log predicted - log donor| frames per phoneme (donors with alignments)", objective=True, min_gap=0.05, unit="log frames", group="held-out"),
+    _m("mas_boundary_error_ms", "min", "mean |MAS boundary - true boundary| over held-out phoneme ends: the learned alignment on measured ground truth (aligned donors)", unit="ms", group="held-out"),
+    _m("forced_boundary_error_ms", "min", "the same for the forced path a forced trial trains on (after its one-frame-per-token fix-up)", unit="ms", group="held-out"),
     *_TRAINING,
     _m("peak_memory_mb", "min", "peak accelerator memory (peak RSS on CPU)", unit="MB", group="cost"),
     _m("steps_per_s", "max", "training steps per second since the last evaluation", group="cost"),

@@ -32,6 +32,7 @@ from safetensors.torch import load_file
 
 from voxgraft.data.piper_symbols import PiperSymbols, load_model_symbols
 from voxgraft.data.symbols import SymbolTable
+from voxgraft.evaluate.alignment_error import boundary_errors
 from voxgraft.evaluate.anchors import Anchors
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.heldout_losses import heldout_losses
@@ -140,6 +141,9 @@ class TransplantTrial:
             self.trainer.discriminator.load_state_dict(disc_state)
         self.restore()
         self.heldout = move_batch(self.data.heldout_batch(), self.device)
+        self.heldout_phoneme_ends = [self.data.dataset.phoneme_ends(self.data.dataset.ids[i]) for i in self.data.heldout_indices]
+        params = self.data.dataset.features.params
+        self.frame_ms = 1000 * params.hop_length / params.sample_rate
         self.evaluator = Evaluator(self.data, Anchors.from_dict(self.context.anchors), self.device)
 
     def restore(self) -> None:
@@ -204,6 +208,7 @@ class TransplantTrial:
         """Every evaluation metric of the model as it is now, and its rendering of the held-out sentences."""
         model = self.model
         metrics = heldout_losses(model, self.heldout, self.plan, self.symbols.blank_id, self.train_config.segment_frames)
+        metrics.update(boundary_errors(model, self.heldout, self.heldout_phoneme_ends, self.frame_ms))
         if has_style(model):
             speak_as_donor(model, self.data)
             metrics.update(style_measures(model, self.heldout, self.recipient_speech))

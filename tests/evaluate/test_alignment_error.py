@@ -1,0 +1,42 @@
+"""Boundary errors of forced and learned alignment against an aligned donor's true phoneme ends."""
+
+import math
+
+import pytest
+import torch
+
+from voxgraft.data.piper_symbols import PiperSymbols
+from voxgraft.data.symbols import SymbolTable
+from voxgraft.data.training_set import open_training_set
+from voxgraft.evaluate.alignment_error import _mean_error, boundary_errors
+from voxgraft.models.checkpoints import load_recipient
+
+FRAME_MS = 1000 * 256 / 22050
+
+
+def test_errors_are_measured_at_phoneme_ends_in_frames():
+    truth = torch.tensor([[2, 3, 0, 4]])
+    shifted = torch.tensor([[3, 2, 0, 4]])  # one frame moved across the first boundary
+    assert _mean_error(shifted, truth, [[0, 1, 3]]) == pytest.approx(1 / 3)
+    assert _mean_error(truth, truth, [[0, 1, 3]]) == 0.0
+
+
+def test_phoneme_ends_skip_marks_pauses_and_silent_tokens():
+    tokens = ["_", "ˈ", "aɪ", " ", "b", "."]
+    piper = PiperSymbols({"_": 0, "^": 1, "$": 2, " ": 3, ".": 10, "a": 5, "ɪ": 6, "ˈ": 7, "b": 8})
+    assert piper.token_ends(tokens) == [1, 3, 7, 9, 11, 13]
+    assert SymbolTable.default().token_ends(tokens)[:3] == [2, 4, 6]
+
+
+def test_forced_path_is_within_a_frame_and_mas_is_measured(tiny_recipient, corpora):
+    model_dir = tiny_recipient[0]
+    model = load_recipient(model_dir).model
+    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
+    batch = data.heldout_batch()
+    ends = [data.dataset.phoneme_ends(data.dataset.ids[i]) for i in data.heldout_indices]
+    assert all(len(e) > 5 for e in ends)
+    errors = boundary_errors(model, batch, ends, FRAME_MS)
+    assert 0 <= errors["forced_boundary_error_ms"] <= FRAME_MS
+    assert math.isfinite(errors["mas_boundary_error_ms"]) and errors["mas_boundary_error_ms"] >= 0
+    batch.durations = None
+    assert boundary_errors(model, batch, ends, FRAME_MS) == {}
