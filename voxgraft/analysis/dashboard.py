@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis import plots
+from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.types import Analysis
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
 from voxgraft.style.report import style_space
@@ -116,6 +117,16 @@ def objective_section(analysis: Analysis, metric: str, mode: str, curves: bool) 
     return "".join(parts)
 
 
+def alignment_section(analysis: Analysis) -> str:
+    errors = alignment_errors(analysis)
+    if errors is None:
+        return ""
+    note = ("Phoneme boundaries against the donor's true alignment, in ms: MAS on the model as it is at the trial's "
+            "last report, and the forced path (the alignment after the one-frame-per-token fix-up). "
+            "trained_on_ms is the path the trial trained on.")
+    return f"<h2>Alignment against ground truth</h2><p class='note'>{_esc(note)}</p>" + _table(errors.round(3))
+
+
 def render(analysis: Analysis, top: pd.DataFrame) -> str:
     statuses = analysis.trials["status"].value_counts().to_dict()
     head = (f"<h1>voxgraft sweep {_esc(analysis.name)}</h1><p>{len(analysis.trials)} trials, {len(analysis.rows)} reports "
@@ -132,6 +143,7 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
                   _table(front[["trial_id", "organs", "alignment", "lr", x, y, "knee"]])]
     for i, (metric, mode) in enumerate(analysis.objectives):
         parts.append(objective_section(analysis, metric, mode, curves=i < 2))  # the sweep's objective and donor-likeness
+    parts.append(alignment_section(analysis))
     parts.append(style_section(analysis, top))
     parts += ["<h2>Rejection: which factors predict it</h2>", _table(analysis.rejection)]
     body = "".join(parts)

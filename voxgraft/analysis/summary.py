@@ -7,6 +7,7 @@ import math
 import pandas as pd
 from rich.table import Table
 
+from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.types import Analysis
 
 
@@ -48,6 +49,9 @@ def summary_markdown(analysis: Analysis, top: pd.DataFrame) -> str:
         shapley = analysis.shapley[metric]
         if shapley is not None:
             out.append(f"\nPer-organ Shapley contributions ({shapley.note}): " + ", ".join(f"{k} {v:.4g}" for k, v in shapley.values.items()) + "\n")
+    errors = alignment_errors(analysis)
+    if errors is not None:
+        out += ["\n## Alignment against ground truth (phoneme boundaries, ms)\n\n", _markdown_table(errors)]
     out += ["\n## Rejection by factor level\n\n", _markdown_table(analysis.rejection)]
     return "".join(out)
 
