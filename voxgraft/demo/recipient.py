@@ -18,9 +18,9 @@ from voxgraft.training.recipient_recovery import recover_recipient
 from voxgraft.training.recover import RecoverySettings
 
 JOE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
-# a demo's budget: about 3 CPU minutes; `voxgraft recipient recover` defaults train longer
-DEMO_RECOVERY = RecoverySettings(utterances=32, heldout=4, encoder_steps=400, duration_steps=100)
-DEMO_DISCRIMINATOR_STEPS = 15
+# a demo's budget: about 2.5 CPU minutes; `voxgraft recipient recover` defaults train longer
+DEMO_RECOVERY = RecoverySettings(utterances=32, heldout=4, encoder_steps=300, duration_steps=80)
+DEMO_DISCRIMINATOR_STEPS = 10
 
 
 def _recovered_record(model_dir: Path) -> dict | None:

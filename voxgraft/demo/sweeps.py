@@ -82,13 +82,13 @@ def run_smoke_sweep(name: str, out: Path, recipient: Path, heldout: int, console
     return exp_dir
 
 
-COLUMNS = {  # what the trials table shows besides the objective, and its headers
-    "transfer_speaking_rate": "rate transfer",
-    "transfer_speaker_sim_donor": "voice transfer",
-    "speaker_drift": "speaker drift",
-    "duration_drift": "duration drift",
-    "rejection_score": "rejection",
+COLUMNS = {  # what the trials table shows besides the objective, and its headers (kept short: 80 columns)
+    "transfer_speaking_rate": "rate xfer",
+    "speaker_drift": "spk drift",
+    "duration_drift": "dur drift",
+    "rejection_score": "reject",
 }
+SHORT = {"heldout_duration_mae": "dur MAE", "transfer_speaker_sim_donor": "voice xfer"}
 
 
 def trials_table(store: ResultsStore, name: str, objective: str, status: str) -> Table:
@@ -96,7 +96,7 @@ def trials_table(store: ResultsStore, name: str, objective: str, status: str) ->
     rows = store.table().to_pylist()
     table = Table(title=f"{name} sweep ({status}): {len({r['trial_id'] for r in rows})} trials, results in {store.root}")
     shown = list(dict.fromkeys([objective, *COLUMNS]))
-    headers = ("organs", "lr", "align", "steps", "status", *(COLUMNS.get(m, m.removeprefix("heldout_")) for m in shown))
+    headers = ("organs", "lr", "align", "steps", "status", *(COLUMNS.get(m) or SHORT.get(m, m) for m in shown))
     for col in headers:
         table.add_column(col)
     for trial in sorted({r["trial_id"] for r in rows}):
