@@ -98,3 +98,17 @@ def test_piper_format_refuses_a_whole_phoneme_recipient(tiny_recipient, tmp_path
     with pytest.raises(ExportError, match="--format hf"):
         export(Pick(1, ROW, checkpoint), tmp_path / "out", recipient, "smoke", tmp_path, fmt="piper")
     assert not (tmp_path / "out").exists()
+
+
+def test_cards_name_the_recovered_parts_a_transplant_trained(tmp_path):
+    from voxgraft.sweep.export import model_card
+
+    provenance = {"recovered": {"organs": ["posterior_encoder", "duration_predictor (posterior branch and flow 1)", "discriminator"]}}
+    cadence = {"organs": ["duration_predictor"], "recipient_sha256": "0" * 64}
+    readme, card = model_card(Pick(1, ROW, tmp_path), cadence, "smoke", tmp_path, tmp_path, provenance)
+    assert card["recovered_organs_trained"] == ["duration_predictor (posterior branch and flow 1)"]
+    assert "Recovered, not original: duration_predictor (posterior branch and flow 1)" in readme
+    timbre = {"organs": ["decoder", "flow", "posterior_encoder"], "recipient_sha256": "0" * 64}
+    assert model_card(Pick(1, ROW, tmp_path), timbre, "t", tmp_path, tmp_path, provenance)[1]["recovered_organs_trained"] == ["posterior_encoder"]
+    _, plain = model_card(Pick(1, ROW, tmp_path), cadence, "smoke", tmp_path, tmp_path, None)
+    assert plain["recovered_organs_trained"] == []

@@ -39,10 +39,10 @@ FORMATS = ("hf", "piper")
 
 
 def recovered_organs(meta: dict, provenance: dict | None) -> list[str]:
-    """The transplanted organs that an imported recipient had recovered rather than brought."""
+    """The recovered parts (recipient.json's names, e.g. 'duration_predictor (posterior branch
+    and flow 1)') of the organs this transplant trained."""
     recovered = (provenance or {}).get("recovered") or {}
-    names = " ".join(recovered.get("organs", []))
-    return [organ for organ in meta["organs"] if organ in names]
+    return [part for part in recovered.get("organs", []) if part.split(" ")[0] in meta["organs"]]
 
 
 def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path, provenance: dict | None = None) -> tuple[str, dict]:
@@ -74,8 +74,8 @@ def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipie
 def _recovered_lines(organs: list[str]) -> list[str]:
     if not organs:
         return []
-    return [f"Recovered, not original: the recipient's {', '.join(organs)} came from `voxgraft recipient recover` "
-            "(its inference export did not carry them), so this transplant started from recovered weights there.", ""]
+    return [f"Recovered, not original: {'; '.join(organs)} of the trained organs came from `voxgraft recipient recover` "
+            "(the recipient's inference export did not carry them), so this transplant started from recovered weights there.", ""]
 
 
 def _load_line(meta: dict) -> str:
