@@ -173,3 +173,9 @@ def test_recipient_shaped_spread_keeps_each_phonemes_total_and_shares_silent_tok
     weights[ids.index(5)] = 4.0  # the recipient dwells on 'a'
     out = spread(frames, sources, weights, join_silent=True)
     assert sum(out) == 15 and out[4] == max(out[2:8]) and sum(out[2:8]) == 7
+
+
+def test_plan_says_what_an_imported_voice_still_lacks(joe_dir, capsys):
+    assert main(["plan", "--train", "cadence", "--model", str(joe_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "en_US-joe-medium.onnx" in out and "not recovered" in out
