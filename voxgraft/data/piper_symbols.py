@@ -3,10 +3,10 @@
 Piper feeds its voices `^ _ c1 _ c2 _ ... cn _ $`: each codepoint of eSpeak NG's IPA (NFD) with
 the pad `_` after it, between a begin `^` and an end `$`. voxgraft's tokens are whole phonemes
 ("aɪ", "ˈ", " ", ","), so `model_input` splits each into its codepoints and spreads a forced
-duration over them deterministically (earlier codepoints take the remainder), totals exact. The
-pads and the end take zero frames; a leading pause belongs to `^`, any other pause to the
-codepoint before it. Piper puts a space after a clause's punctuation when another clause
-follows, so this does too (zero frames).
+duration over them deterministically (`spread`: largest remainders, totals exact). The pads and
+the end take zero frames; a leading pause belongs to `^`, any other pause to the token before
+it. Piper puts a space after a clause's punctuation when another clause follows, so this does
+too (zero frames). `spread(..., join_silent=True)` is the recipient-shaped variant.
 """
 
 from __future__ import annotations

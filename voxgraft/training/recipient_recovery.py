@@ -81,6 +81,8 @@ def recover_recipient(recipient_dir: str | Path, settings: RecoverySettings = Re
     if provenance.get("recovered"):
         return provenance["recovered"]
     model = load_recipient(recipient_dir).model.eval()
+    if model.config.num_speakers > 1:  # the self-speech and the encoder's conditioning are single-speaker so far
+        raise RecoveryError(f"{recipient_dir}: a {model.config.num_speakers}-speaker voice; recovery handles single-speaker voices only (yet)")
     record, state = _train(model, load_model_symbols(recipient_dir), settings, discriminator_steps, report)
     provenance["recovered"] = record
     with atomic_directory(recipient_dir) as tmp:
