@@ -179,3 +179,12 @@ def test_plan_says_what_an_imported_voice_still_lacks(joe_dir, capsys):
     assert main(["plan", "--train", "cadence", "--model", str(joe_dir)]) == 0
     out = capsys.readouterr().out
     assert "en_US-joe-medium.onnx" in out and "not recovered" in out
+
+
+def test_an_output_folder_it_cannot_make_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert main(["recipient", "import-piper", str(joe.model_path()), str(blocker / "joe")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1
+    assert blocker.read_text() == "not a folder" and sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

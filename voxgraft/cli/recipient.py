@@ -15,7 +15,7 @@ def cmd_import_piper(args: argparse.Namespace) -> int:
         from voxgraft.models.piper_import import import_piper
 
         voice = import_piper(args.voice, args.out_dir, args.sha256)
-    except PiperFileError as exc:
+    except (PiperFileError, OSError) as exc:  # OSError: an output folder it may not write, a full disk
         return fail(str(exc))
     console.print(
         f"imported {voice.tensors} tensors (sha256 {voice.sha256[:12]}...) into {voice.out_dir}; "
@@ -42,7 +42,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 progress.update(task, completed=step, total=total, description=f"{part} [loss {loss:.3g}]")
 
             record = recover_recipient(directory, settings, args.discriminator_steps, report)
-    except (RecoveryError, CheckpointError) as exc:
+    except (RecoveryError, CheckpointError, OSError) as exc:
         return fail(str(exc))
     after, before = record["after"], record["before"]
     console.print(
