@@ -65,7 +65,10 @@ def _recovery_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    recipient = sub.add_parser("recipient", help="bring a trained voice in as a recipient: import a Piper voice, recover its training-only organs")
+    recipient = sub.add_parser(
+        "recipient", help="bring a trained voice in as a recipient: import a Piper voice, recover its training-only organs",
+        formatter_class=Formatter, epilog="example:\n  voxgraft recipient import-piper en_US-joe-medium.onnx models/joe --recover",
+    )
     recipient_sub = recipient.add_subparsers(dest="recipient_command", required=True)
     imp = recipient_sub.add_parser(
         "import-piper",
@@ -83,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "recover",
         help="train what an imported voice lacks (posterior encoder, duration posterior, discriminator) on its own speech",
         formatter_class=Formatter,
+        epilog="example:\n  voxgraft recipient recover models/joe",
     )
     rec.add_argument("recipient", type=Path)
     _recovery_options(rec)
