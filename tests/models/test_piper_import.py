@@ -188,3 +188,9 @@ def test_an_output_folder_it_cannot_make_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and len(err.splitlines()) == 1
     assert blocker.read_text() == "not a folder" and sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_bad_recovery_options_are_refused_before_anything_is_imported(tmp_path, capsys):
+    out = tmp_path / "joe"
+    assert main(["recipient", "import-piper", str(joe.model_path()), str(out), "--recover", "--encoder-steps", "-1"]) == 2
+    assert "must not be negative" in capsys.readouterr().err and not out.exists()

@@ -8,9 +8,17 @@ from pathlib import Path
 from voxgraft.console import Formatter, console, fail, progress_bar
 
 
+def _bad_recovery_options(args: argparse.Namespace) -> str | None:
+    if min(args.encoder_steps, args.duration_steps, args.discriminator_steps) < 0 or args.utterances < 1:
+        return "step counts must not be negative and --utterances must be at least 1"
+    return None
+
+
 def cmd_import_piper(args: argparse.Namespace) -> int:
     from voxgraft.models.piper_onnx import PiperFileError
 
+    if args.recover and _bad_recovery_options(args):  # before anything is written
+        return fail(_bad_recovery_options(args))
     try:
         from voxgraft.models.piper_import import import_piper
 
@@ -31,8 +39,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from voxgraft.training.recover import RecoverySettings
 
     directory = args.out_dir if hasattr(args, "out_dir") else args.recipient
-    if min(args.encoder_steps, args.duration_steps, args.discriminator_steps) < 0 or args.utterances < 1:
-        return fail("step counts must not be negative and --utterances must be at least 1")
+    if _bad_recovery_options(args):
+        return fail(_bad_recovery_options(args))
     settings = RecoverySettings(utterances=args.utterances, encoder_steps=args.encoder_steps, duration_steps=args.duration_steps)
     try:
         with progress_bar() as progress:
