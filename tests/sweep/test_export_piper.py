@@ -65,6 +65,8 @@ def test_piper_export_runs_in_onnxruntime_and_keeps_untouched_organs(cadence_tra
     recipient, checkpoint, transplanted = cadence_transplant
     out = export(Pick(1, ROW, checkpoint), tmp_path / "voice", recipient, "smoke", tmp_path, fmt="piper")
     onnx_path = out / "smoke-t0.onnx"
+    readme = (out / "README.md").read_text()
+    assert "piper -m smoke-t0.onnx" in readme and "from_pretrained" not in readme
     config = json.loads((out / "smoke-t0.onnx.json").read_text())
     assert config["num_symbols"] == 256 and config["audio"]["sample_rate"] == 22050 and config["phoneme_id_map"]["^"] == [1]
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])

@@ -39,7 +39,11 @@ def report_and_export(exp_dir: Path, target: Path, console: Console) -> Pick:
         exported_from = None
     if exported_from != str(best.checkpoint):
         export(best, target, recipient_of(exp_dir), analysis.name, exp_dir)
-    console.print(f"best transplant exported to {target}; try: voxgraft synth {target} \"Hello there.\" hello.wav", highlight=False)
+    console.print(
+        f"best transplant exported to {target}; try: voxgraft synth {target} \"Hello there.\" hello.wav "
+        f"(as a Piper voice: voxgraft pick {exp_dir} --export {target}_piper --format piper)",
+        highlight=False,
+    )
     return best
 
 

@@ -45,7 +45,9 @@ def recovered_organs(meta: dict, provenance: dict | None) -> list[str]:
     return [part for part in recovered.get("organs", []) if part.split(" ")[0] in meta["organs"]]
 
 
-def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path, provenance: dict | None = None) -> tuple[str, dict]:
+def model_card(
+    pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipient: Path, provenance: dict | None = None, piper_name: str | None = None
+) -> tuple[str, dict]:
     row = pick.row
     metrics = {m: row[m] for m in METRICS if row.get(m) is not None and np.isfinite(row[m])}
     card = {
@@ -63,7 +65,7 @@ def model_card(pick: Pick, meta: dict, sweep_name: str, sweep_dir: Path, recipie
         f"- trial {row['trial_id']}, step {row['step']}, {row['config.alignment']} alignment, lr {row['config.lr']:.3g}",
         f"- source checkpoint: {pick.checkpoint}", "",
         *_recovered_lines(card["recovered_organs_trained"]),
-        _load_line(meta), "Speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`.",
+        *_use_lines(meta, piper_name),
         "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
         "| metric | value |", "|---|---|",
         *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
@@ -76,6 +78,13 @@ def _recovered_lines(organs: list[str]) -> list[str]:
         return []
     return [f"Recovered, not original: {'; '.join(organs)} of the trained organs came from `voxgraft recipient recover` "
             "(the recipient's inference export did not carry them), so this transplant started from recovered weights there.", ""]
+
+
+def _use_lines(meta: dict, piper_name: str | None) -> list[str]:
+    if piper_name:
+        return [f"Run it with Piper (`piper -m {piper_name}.onnx`), or with onnxruntime: inputs `input` (ids), "
+                "`input_lengths`, `scales` = [noise_scale, length_scale, noise_w]; the ids as its .onnx.json maps them."]
+    return [_load_line(meta), "Speak with it: `voxgraft synth THIS_DIR \"text\" out.wav`."]
 
 
 def _load_line(meta: dict) -> str:
@@ -91,12 +100,13 @@ def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_di
         raise ExportError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     model, meta = merged_model(pick.checkpoint / TRANSPLANT_SUBDIR, recipient)
     provenance = read_provenance(recipient) if recipient.is_dir() else None
-    readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient, provenance)
+    piper_name = f"{sweep_name}-{row_name(pick.row)}" if fmt == "piper" else None
+    readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient, provenance, piper_name)
     with atomic_directory(out_dir) as tmp:
         if fmt == "piper":
             symbols = load_model_symbols(pick.checkpoint / TRANSPLANT_SUBDIR)
             try:
-                write_piper_voice(model, symbols, provenance, tmp, f"{sweep_name}-{row_name(pick.row)}")
+                write_piper_voice(model, symbols, provenance, tmp, piper_name)
             except PiperExportError as exc:
                 raise ExportError(str(exc)) from None
         else:
