@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from voxgraft.atomic import atomic_file
@@ -69,7 +70,7 @@ class PiperSymbols:
     def blank_id(self) -> int:  # the interspersed pad plays VITS's blank
         return self.id_map[PAD]
 
-    @property
+    @cached_property  # read once per token by the evaluation: built once
     def symbols(self) -> tuple[str, ...]:
         """Name per id as the evaluation reads them: the interspersed pad is a blank, `^` and `$`
         are padding (neither phoneme nor pause), every other id its codepoint."""

@@ -12,6 +12,7 @@ import random
 
 import torch
 
+from voxgraft.data.features import linear_spectrogram
 from voxgraft.models.discriminator import DiscriminatorConfig, VitsDiscriminator
 from voxgraft.models.losses import discriminator_loss
 from voxgraft.models.organs import build_optimizer
@@ -22,8 +23,6 @@ LEARNING_RATE = 2e-4  # VITS's rate
 
 @torch.no_grad()
 def _segments(model, corpus: list[SelfSpeech], rows: list[int], frames: int, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
-    from voxgraft.data.features import linear_spectrogram
-
     hop = int(torch.tensor(model.config.upsample_rates).prod())
     real, fake = [], []
     for r in rows:
