@@ -1,4 +1,4 @@
-"""The corpus commands: synth, check, features, import-textgrids."""
+"""The corpus commands: synth, check, features, align, import-textgrids, compare-alignments."""
 
 from __future__ import annotations
 
@@ -77,17 +77,69 @@ def cmd_corpus_features(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- corpus import-textgrids ------------------------------------------------------------------
+# --- corpus align, import-textgrids, compare-alignments ----------------------------------------
+
+
+def _run_alignment(corpus: str, aligner: str, source: str | None, out: str | None, replace: bool, tier: str = "phones") -> int:
+    from voxgraft.data.align_corpus import AlignCorpusError, align_corpus, phone_source
+    from voxgraft.data.alignment import FILENAME
+
+    target = Path(out) if out else Path(corpus) / FILENAME
+    if target.exists() and not replace:
+        return fail(f"{target} exists; pass --replace to overwrite it, or --out to write elsewhere")
+    try:
+        find = phone_source(aligner, source, tier)
+        with progress_bar() as progress:
+            task = progress.add_task(f"aligning ({aligner})", total=None)
+            report = align_corpus(corpus, find, target, progress=lambda done, n: progress.update(task, completed=done, total=n))
+    except AlignCorpusError as exc:
+        return fail(str(exc))
+    console.print(
+        f"aligned {report.aligned} utterances into {report.path}; repaired {report.gaps} gap(s) and "
+        f"{report.overlaps} overlap(s) in the aligner's output",
+        highlight=False,
+    )
+    if report.differing:
+        first = next(iter(report.differing.items()))
+        console.print(
+            f"note: in {len(report.differing)} utterance(s) the aligner heard other phones than eSpeak NG's transcription "
+            f"(tokens kept, times from the nearest phones); e.g. {first[0]}: {', '.join(first[1][:4])}",
+            highlight=False, soft_wrap=True,
+        )
+    for uid, note in report.notes.items():
+        console.print(f"note: {uid}: {note}", highlight=False)
+    return 0
+
+
+def cmd_corpus_align(args: argparse.Namespace) -> int:
+    return _run_alignment(args.corpus, args.aligner, args.source, args.out, args.replace, args.tier)
 
 
 def cmd_corpus_import_textgrids(args: argparse.Namespace) -> int:
-    from voxgraft.data.textgrid_import import TextGridImportError, import_textgrids
+    return _run_alignment(args.corpus, "textgrid", args.textgrids, args.out, args.replace, args.tier)
 
+
+def cmd_corpus_compare_alignments(args: argparse.Namespace) -> int:
+    from voxgraft.data.alignment import FILENAME, read_alignments
+    from voxgraft.data.compare_alignments import compare_alignments
+
+    tables = []
+    for where in (args.test, args.reference):
+        path = Path(where) / FILENAME if Path(where).is_dir() else Path(where)
+        try:
+            tables.append(read_alignments(path))
+        except (OSError, ValueError) as exc:
+            return fail(f"{path}: not a readable alignment table ({exc})")
     try:
-        path, n = import_textgrids(args.corpus, args.textgrids, phones_tier=args.tier)
-    except TextGridImportError as exc:
+        c = compare_alignments(*tables)
+    except ValueError as exc:
         return fail(str(exc))
-    console.print(f"imported {n} alignments into {path}", highlight=False)
+    console.print(
+        f"{c.utterances} utterances, {c.boundaries} boundaries: error mean {c.mean_ms:.1f} ms, median {c.median_ms:.1f} ms, "
+        f"90th percentile {c.p90_ms:.1f} ms, {c.within_20ms:.0%} within 20 ms; label agreement {c.label_agreement:.1%}"
+        + (f"; {c.only_in_one} utterance(s) in only one of them" if c.only_in_one else ""),
+        highlight=False,
+    )
     return 0
 
 
@@ -131,13 +183,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     feats.add_argument("--cache-dir", default=None, help="where the cache lives (default: CORPUS/.voxgraft_cache)")
     feats.set_defaults(func=cmd_corpus_features)
 
+    align = corpus_sub.add_parser(
+        "align",
+        help="write the corpus's alignments with a built-in or imported aligner (all or nothing)",
+        formatter_class=Formatter,
+        epilog="examples:\n  voxgraft corpus align ~/data/donor\n"
+        "  voxgraft corpus align ~/data/donor --aligner whisperx-json ~/data/donor_whisperx\n"
+        "  voxgraft corpus align ~/data/donor --aligner textgrid ~/data/donor_mfa --out /tmp/mfa.parquet\n\n"
+        "pocketsphinx aligns each wav to its transcript offline; whisperx-json reads one ID.json per utterance\n"
+        "as WhisperX writes it; textgrid reads one ID.TextGrid per utterance (Montreal Forced Aligner).",
+    )
+    align.add_argument("corpus")
+    align.add_argument("source", nargs="?", help="folder of the aligner's files (whisperx-json, textgrid)")
+    align.add_argument("--aligner", choices=("pocketsphinx", "whisperx-json", "textgrid"), default="pocketsphinx")
+    _output_options(align)
+    align.set_defaults(func=cmd_corpus_align)
+
     tg = corpus_sub.add_parser(
         "import-textgrids",
-        help="import Montreal Forced Aligner TextGrids as the corpus's alignments (gaps and overlaps repaired)",
+        help="the same as: corpus align CORPUS TEXTGRIDS --aligner textgrid",
         formatter_class=Formatter,
         epilog="example:\n  voxgraft corpus import-textgrids ~/data/donor ~/data/donor_aligned",
     )
     tg.add_argument("corpus")
     tg.add_argument("textgrids", help="folder of ID.TextGrid files, one per utterance")
-    tg.add_argument("--tier", default="phones", help="name of the phone tier")
+    _output_options(tg)
     tg.set_defaults(func=cmd_corpus_import_textgrids)
+
+    cmp = corpus_sub.add_parser(
+        "compare-alignments",
+        help="boundary error (ms) and label agreement of one alignment against a reference",
+        formatter_class=Formatter,
+        epilog="example:\n  voxgraft corpus compare-alignments /tmp/pocketsphinx.parquet corpora/cadence_donor",
+    )
+    cmp.add_argument("test", help="alignment to measure: a corpus folder or an alignments .parquet")
+    cmp.add_argument("reference", help="the reference alignment: a corpus folder or an alignments .parquet")
+    cmp.set_defaults(func=cmd_corpus_compare_alignments)
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tier", default="phones", help="TextGrid phone tier name")
+    parser.add_argument("--out", help="where to write the table (default: CORPUS/alignments.parquet)")
+    parser.add_argument("--replace", action="store_true", help="overwrite an existing alignment table")

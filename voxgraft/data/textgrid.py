@@ -1,9 +1,9 @@
-"""Montreal Forced Aligner TextGrids -> alignments in voxgraft's phoneme tokens.
+"""Montreal Forced Aligner TextGrids -> timed ARPAbet phones.
 
 MFA writes a `words` and a `phones` tier. Phone labels are ARPAbet with stress digits
 (english_us_arpa: "AY1") or IPA with MFA's own spellings (english_mfa: "aj", "tʰ", "ɫ"); both
-are mapped to eSpeak-style tokens so forced durations line up with what the phonemizer emits.
-Silence labels ("", "sil", "sp") become pauses; a word start becomes a zero-length word boundary.
+are read as ARPAbet, and `token_timing.place` carries their times onto the phonemizer's tokens.
+Silence labels ("", "sil", "sp") are silence.
 """
 
 from __future__ import annotations
@@ -11,20 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from voxgraft.data.alignment import Interval
-from voxgraft.data.symbols import PAUSE, WORD_BOUNDARY
+from voxgraft.data.arpabet import ARPABET, ARPABET_UNSTRESSED, tokens_to_arpabet
+from voxgraft.data.symbols import PAUSE
+from voxgraft.data.token_timing import SILENCE, TimedPhone
 
 SILENCE_LABELS = {"", "sil", "sp", "<eps>"}
 
-ARPABET = {
-    "AA": "ɑː", "AE": "æ", "AH": "ʌ", "AO": "ɔː", "AW": "aʊ", "AY": "aɪ", "B": "b", "CH": "tʃ",
-    "D": "d", "DH": "ð", "EH": "ɛ", "ER": "ɚ", "EY": "eɪ", "F": "f", "G": "ɡ", "HH": "h",
-    "IH": "ɪ", "IY": "iː", "JH": "dʒ", "K": "k", "L": "l", "M": "m", "N": "n", "NG": "ŋ",
-    "OW": "oʊ", "OY": "ɔɪ", "P": "p", "R": "ɹ", "S": "s", "SH": "ʃ", "T": "t", "TH": "θ",
-    "UH": "ʊ", "UW": "uː", "V": "v", "W": "w", "Y": "j", "Z": "z", "ZH": "ʒ",
-}
-# Unstressed ARPAbet vowels that eSpeak writes differently.
-ARPABET_UNSTRESSED = {"AH": "ə", "IY": "i", "ER": "ɚ"}
 ARPABET_STRESS = {"1": "ˈ", "2": "ˌ", "0": ""}
 
 # MFA's IPA spellings that differ from eSpeak's.
@@ -99,23 +91,17 @@ def parse_tiers(path: str | Path) -> dict[str, list[tuple[float, float, str]]]:
         raise TextGridError(f"{path}: not a readable TextGrid ({exc})") from None
 
 
-def read_textgrid(path: str | Path, phones_tier: str = "phones", words_tier: str = "words") -> list[Interval]:
-    """Intervals of `phones_tier` as tokens, with zero-length word boundaries from `words_tier`."""
+def textgrid_phones(path: str | Path, phones_tier: str = "phones") -> list[TimedPhone]:
+    """The phone tier as timed ARPAbet phones (silences as SILENCE), intervals as written."""
     tiers = parse_tiers(path)
     if phones_tier not in tiers:
         raise TextGridError(f"{path}: no tier named {phones_tier!r} (tiers: {', '.join(tiers) or 'none'})")
-    word_starts: set[float] = set()
-    if words_tier in tiers:
-        words = [w for w in tiers[words_tier] if w[2].strip().lower() not in SILENCE_LABELS]
-        word_starts = {round(w[0], 6) for w in words[1:]}  # a boundary before every word but the first
-
-    out: list[Interval] = []
+    out: list[TimedPhone] = []
     for start, end, label in tiers[phones_tier]:
-        tokens = phone_tokens(label)
-        if round(start, 6) in word_starts and tokens != [PAUSE]:
-            if out and out[-1].phoneme != PAUSE:
-                out.append(Interval(WORD_BOUNDARY, start, start))
-            word_starts.discard(round(start, 6))
-        out.extend(Interval(tok, start, start) for tok in tokens[:-1])
-        out.append(Interval(tokens[-1], start, end))
+        if label.strip().lower() in SILENCE_LABELS:
+            out.append(TimedPhone(SILENCE, start, end))
+            continue
+        phones = tokens_to_arpabet(phone_tokens(label)) or [f"?{label}"]  # an unknown label matches nothing
+        step = (end - start) / len(phones)
+        out.extend(TimedPhone(p, start + i * step, start + (i + 1) * step) for i, p in enumerate(phones))
     return out
