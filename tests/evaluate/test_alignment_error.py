@@ -8,7 +8,8 @@ import torch
 from voxgraft.data.piper_symbols import PiperSymbols
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
-from voxgraft.evaluate.alignment_error import _mean_error, boundary_errors
+from voxgraft.evaluate.alignment_error import _mean_error, alignment_health, boundary_errors, phoneme_ids, trial_alignment_health
+from voxgraft.evaluate.artifacts import rejection
 from voxgraft.models.checkpoints import load_recipient
 
 FRAME_MS = 1000 * 256 / 22050
@@ -40,3 +41,27 @@ def test_forced_path_is_within_a_frame_and_mas_is_measured(tiny_recipient, corpo
     assert math.isfinite(errors["mas_boundary_error_ms"]) and errors["mas_boundary_error_ms"] >= 0
     batch.durations = None
     assert boundary_errors(model, batch, ends, FRAME_MS) == {}
+
+
+def test_health_of_a_path_counts_one_frame_ids_and_the_largest_hold():
+    durations = torch.tensor([[0, 1, 0, 1, 0, 8, 1], [0, 3, 0, 3, 0, 0, 0]])
+    ids = torch.tensor([[1, 20, 1, 21, 1, 22, 5], [1, 20, 1, 23, 1, 0, 0]])  # 1: blank, 5: a stress mark
+    health = alignment_health(durations, ids, torch.tensor([7, 5]), torch.tensor([20, 21, 22, 23]))
+    assert health["one_frame_token_share"] == pytest.approx(2 / 5)  # phonemes only: the stress mark's frame is not counted
+    assert health["token_frame_share_max"] == pytest.approx(8 / 11)
+
+
+def test_mas_on_the_tiny_recipient_degenerates_and_is_a_rejection_sign(tiny_recipient, corpora):
+    """The backwards cadence transplant's cause: MAS on a recipient that speaks a buzz gives a
+    donor's tokens one frame each and hands most frames to a few; forced paths stay healthy."""
+    model_dir = tiny_recipient[0]
+    model = load_recipient(model_dir).model
+    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
+    batch = data.heldout_batch()
+    phonemes = phoneme_ids(SymbolTable.load(model_dir))
+    learned = trial_alignment_health(model, batch, "learned", phonemes)
+    forced = trial_alignment_health(model, batch, "forced", phonemes)
+    assert forced["one_frame_token_share"] < 0.25 and forced["token_frame_share_max"] < 0.25
+    score, rejected = rejection(learned)
+    assert rejected and score >= 1.0, learned
+    assert not rejection(forced)[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from voxgraft.data.dataset import Batch
+from voxgraft.data.symbols import SPECIALS
 from voxgraft.models.inference import evaluation_mode
 from voxgraft.models.mas import ensure_min_one_frame, path_durations
 from voxgraft.models.training_forward import encode_posterior, encode_text, learned_path, speaker_conditioning
@@ -46,3 +47,37 @@ def boundary_errors(model, batch: Batch, ends: list[list[int]], frame_ms: float)
         "mas_boundary_error_ms": _mean_error(mas_durations(model, batch).long(), truth, ends) * frame_ms,
         "forced_boundary_error_ms": _mean_error(forced.long(), truth, ends) * frame_ms,
     }
+
+
+def phoneme_ids(symbols) -> torch.Tensor:
+    """Ids of the symbols that are phonemes (not pads, blanks, stress, boundaries, punctuation)."""
+    silent = {*SPECIALS, "^", "$"}
+    return torch.tensor([i for i, s in enumerate(symbols.symbols) if s not in silent and s.strip()], dtype=torch.long)
+
+
+def alignment_health(durations: torch.Tensor, token_ids: torch.Tensor, token_lengths: torch.Tensor, phonemes: torch.Tensor) -> dict[str, float]:
+    """Signs that an alignment path has degenerated (thresholds in evaluate/artifacts.py):
+    `one_frame_token_share`, the share of phoneme ids given exactly one frame (MAS's collapse:
+    the tiny recipient gave 97% of a donor's tokens one frame, the true path 8%), and
+    `token_frame_share_max`, the largest share of an utterance's frames held by one id (one
+    token absorbed 185 of 310 frames)."""
+    one_frame, voiced, largest = 0, 0, 0.0
+    for row, ids, length in zip(durations.long(), token_ids, token_lengths.tolist()):
+        d = row[:length]
+        held = d[torch.isin(ids[:length], phonemes)]
+        one_frame += int((held == 1).sum())
+        voiced += len(held)
+        if d.sum() > 0:
+            largest = max(largest, float(d.max()) / float(d.sum()))
+    return {"one_frame_token_share": one_frame / voiced if voiced else float("nan"), "token_frame_share_max": largest}
+
+
+def trial_alignment_health(model, batch: Batch, alignment: str, phonemes: torch.Tensor) -> dict[str, float]:
+    """Health of the path a trial trains on: MAS's for learned alignment, the forced one else."""
+    if alignment == "learned":
+        path = mas_durations(model, batch)
+    elif batch.durations is not None:
+        path = ensure_min_one_frame(batch.durations, batch.token_lengths)
+    else:
+        return {}
+    return alignment_health(path, batch.token_ids, batch.token_lengths, phonemes)

@@ -9,6 +9,8 @@ Each sign is a number where larger is worse, with a threshold it must stay under
 | `spectral_flatness` | median spectral flatness of the loud frames (within 30 dB of the loudest): noise, warble, buzz | 0.30 |
 | `highband_ratio` | share of the loud frames' energy above 7 kHz: crackle | 0.25 |
 | `loss_spike` | largest training loss since the last evaluation over their median | 5.0 |
+| `one_frame_token_share` | share of the trial's alignment path ids (held-out) with exactly one frame: MAS collapse | 0.5 |
+| `token_frame_share_max` | largest share of a held-out utterance's frames held by one id of that path | 0.4 |
 
 `rejection_score` is the largest sign divided by its threshold, so under 1 means every sign is
 within bounds; a transplant is `rejected` when the score reaches 1 or a loss turns non-finite.
@@ -30,6 +32,10 @@ THRESHOLDS = {
     "spectral_flatness": 0.30,
     "highband_ratio": 0.25,
     "loss_spike": 5.0,
+    # The path a trial trains on (alignment_error.alignment_health): true paths measure about
+    # 0.08 and 0.15; the degenerate MAS path that gave a backwards cadence transplant 0.97 and 0.60.
+    "one_frame_token_share": 0.5,
+    "token_frame_share_max": 0.4,
 }
 FULL_SCALE = 0.99
 SILENT_DBFS = -60.0

@@ -67,6 +67,8 @@ _REGISTRY = [
     _m("silence_share", "min", "share of 20 ms frames quieter than -60 dBFS (threshold 0.85)", group="rejection"),
     _m("spectral_flatness", "min", "median spectral flatness of the loud frames: noise, warble, buzz (threshold 0.30)", group="rejection"),
     _m("highband_ratio", "min", "share of the loud frames' energy above 7 kHz: crackle (threshold 0.25)", group="rejection"),
+    _m("one_frame_token_share", "min", "share of the ids of the path the trial trains on (MAS or forced, held-out) given exactly one frame: MAS collapse (threshold 0.5)", group="rejection"),
+    _m("token_frame_share_max", "min", "largest share of a held-out utterance's frames held by one id of that path (threshold 0.4)", group="rejection"),
     _m("loss_spike", "min", "largest training loss since the last evaluation over their median (threshold 5)", group="rejection"),
     _m("rejection_score", "min", "the worst rejection sign over its threshold; >= 1 means rejected", objective=True, group="rejection"),
     _m("style_kl", "min", "KL of the donor's held-out style posteriors to N(0, I) (styled recipients)", objective=True, group="style"),

@@ -32,7 +32,7 @@ from safetensors.torch import load_file
 
 from voxgraft.data.piper_symbols import PiperSymbols, load_model_symbols
 from voxgraft.data.symbols import SymbolTable
-from voxgraft.evaluate.alignment_error import boundary_errors
+from voxgraft.evaluate.alignment_error import boundary_errors, phoneme_ids, trial_alignment_health
 from voxgraft.evaluate.anchors import Anchors
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.heldout_losses import heldout_losses
@@ -209,6 +209,7 @@ class TransplantTrial:
         model = self.model
         metrics = heldout_losses(model, self.heldout, self.plan, self.symbols.blank_id, self.train_config.segment_frames)
         metrics.update(boundary_errors(model, self.heldout, self.heldout_phoneme_ends, self.frame_ms))
+        metrics.update(trial_alignment_health(model, self.heldout, self.config["alignment"], phoneme_ids(self.symbols)))
         if has_style(model):
             speak_as_donor(model, self.data)
             metrics.update(style_measures(model, self.heldout, self.recipient_speech))
