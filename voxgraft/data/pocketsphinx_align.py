@@ -15,6 +15,7 @@ import numpy as np
 
 from voxgraft.data.arpabet import tokens_to_arpabet
 from voxgraft.data.phonemizer import phonemize
+from voxgraft.data.silence_edges import snap_pause_edges
 from voxgraft.data.token_timing import SILENCE, TimedPhone
 
 ALIGN_RATE = 16000
@@ -105,7 +106,7 @@ class PocketsphinxAligner:
             found = self._align_with(decoder, pcm, transcript, seconds)
             if found is not None:
                 phones, phone_pass = found
-                return phones, "; ".join(n for n in (note, phone_pass) if n) or None
+                return snap_pause_edges(phones, audio, ALIGN_RATE), "; ".join(n for n in (note, phone_pass) if n) or None
         raise AlignError("pocketsphinx could not follow the transcript to its end (do audio and text agree?)")
 
     def _align_with(self, decoder, pcm: bytes, words: list[str], seconds) -> tuple[list[TimedPhone], str | None] | None:
