@@ -1,13 +1,16 @@
 """Evaluation on a real tiny recipient: the anchors, the transfer scale, the samples."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from voxgraft.data.training_set import open_training_set
-from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors, compute_anchors, transfers, write_anchors
+from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors, _donor_timing, compute_anchors, transfers, write_anchors
 from voxgraft.evaluate.evaluator import Evaluator
+from voxgraft.evaluate.render import Utterances
 from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.trainables.transplant import recipient_symbols
@@ -96,3 +99,24 @@ def test_a_cadence_transplant_moves_the_rate_toward_the_donor_and_keeps_the_voic
     assert metrics["transfer_heldout_duration_mae"] > 0.2, metrics
     assert abs(metrics["speaker_drift"]) < 0.05, metrics
     assert metrics["duration_drift"] > 0.1 and not metrics["rejected"]
+
+
+def test_anchors_say_where_the_donors_timing_came_from(anchors_and_samples):
+    anchors, _ = anchors_and_samples
+    assert anchors.donor_timing == "alignment"
+    assert set(anchors.recipient_mas_health) == {"one_frame_token_share", "token_frame_share_max"}
+
+
+def test_an_unaligned_donor_is_timed_by_mas_only_where_its_path_is_healthy(donor_set):
+    heldout = Utterances.from_training_set(donor_set, donor_set.heldout_indices)
+    unaligned = replace(heldout, durations_s=None)
+    path = torch.zeros(len(heldout.token_ids), max(map(len, heldout.token_ids)), dtype=torch.long)
+    for i, ids in enumerate(heldout.token_ids):
+        path[i, : len(ids)] = 3
+    healthy = {"one_frame_token_share": 0.1, "token_frame_share_max": 0.1}
+    timed, source = _donor_timing(unaligned, path, healthy, donor_set)
+    hop = donor_set.dataset.features.params.hop_length / donor_set.dataset.features.params.sample_rate
+    assert source == "mas" and timed.durations_s[0] == pytest.approx([3 * hop] * len(heldout.token_ids[0]))
+    collapsed = {"one_frame_token_share": 0.97, "token_frame_share_max": 0.6}
+    assert _donor_timing(unaligned, path, collapsed, donor_set) == (unaligned, "none")
+    assert _donor_timing(heldout, path, collapsed, donor_set) == (heldout, "alignment")

@@ -10,13 +10,18 @@ at the recipient's rate has no rate to transfer).
 Speaker centroids come from other sentences than the held-out ones (the donor's first
 training recordings, and the untouched recipient speaking the same texts), so that no
 held-out utterance is compared with a centroid built from itself.
+
+The donor's rate and pauses are measured on its alignment. A donor without one is timed by
+monotonic alignment search on the untouched recipient, but only where that path is healthy
+(evaluate/alignment_error.py): a collapsed path once made a backwards transplant look best.
+Otherwise they are NaN, and a sweep refuses a cadence objective (sweep/measurable.py).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +30,8 @@ from transformers import VitsModel
 
 from voxgraft.atomic import atomic_file
 from voxgraft.data.training_set import TrainingSet
+from voxgraft.evaluate.alignment_error import alignment_health, mas_durations, phoneme_ids
+from voxgraft.evaluate.artifacts import rejection
 from voxgraft.evaluate.heldout_losses import duration_mae
 from voxgraft.evaluate.measures import recording_measures, rendering_measures
 from voxgraft.evaluate.registry import MIN_GAP  # smallest recipient-donor difference worth normalizing by
@@ -45,6 +52,10 @@ class Anchors:
     recipient_centroid: list[float]
     recipient_frames: list[list[int]]  # the untouched recipient's durations of the held-out sentences
     utterance_ids: list[str]
+    # Where the donor's held-out timing came from: "alignment", "mas" (MAS on the untouched
+    # recipient, for a donor without alignments, where that path is healthy) or "none".
+    donor_timing: str = "alignment"
+    recipient_mas_health: dict[str, float] = field(default_factory=dict)  # alignment_error.alignment_health
 
     def transfer(self, name: str, value: float) -> float:
         low, high = self.recipient.get(name, math.nan), self.donor.get(name, math.nan)
@@ -54,13 +65,13 @@ class Anchors:
 
     def to_json(self) -> str:
         clean = lambda d: {k: (v if math.isfinite(v) else None) for k, v in d.items()}  # noqa: E731
-        payload = asdict(self) | {"recipient": clean(self.recipient), "donor": clean(self.donor)}
+        payload = asdict(self) | {k: clean(getattr(self, k)) for k in ("recipient", "donor", "recipient_mas_health")}
         return json.dumps(payload, indent=1) + "\n"
 
     @classmethod
     def from_dict(cls, payload: dict) -> Anchors:
         restore = lambda d: {k: (math.nan if v is None else float(v)) for k, v in d.items()}  # noqa: E731
-        return cls(**(payload | {"recipient": restore(payload["recipient"]), "donor": restore(payload["donor"])}))
+        return cls(**(payload | {k: restore(payload[k]) for k in ("recipient", "donor", "recipient_mas_health") if k in payload}))
 
     @classmethod
     def load(cls, path: Path) -> Anchors:
@@ -91,7 +102,12 @@ def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEnc
     batch = data.heldout_batch()
     if batch.durations is not None:
         recipient_measures["heldout_duration_mae"] = duration_mae(recipient, batch, data.symbols.blank_id)
-    donor_measures = recording_measures(heldout, encoder, donor_centroid, recipient_centroid)
+    mas_path = mas_durations(recipient, batch)
+    health = alignment_health(mas_path, batch.token_ids, batch.token_lengths, phoneme_ids(data.symbols))
+    timed, timing = _donor_timing(heldout, mas_path, health, data)
+    donor_measures = recording_measures(timed, encoder, donor_centroid, recipient_centroid)
+    if timing == "mas":  # MAS gives the donor a rate and pauses, but no true durations to score against
+        donor_measures["heldout_duration_mae"] = math.nan
     if samples_dir is not None:
         rendering.write(Path(samples_dir) / "recipient", heldout.utterance_ids)
         write_wavs(Path(samples_dir) / "donor", heldout.utterance_ids, heldout.recordings, heldout.sample_rate)
@@ -102,7 +118,22 @@ def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEnc
         recipient_centroid=recipient_centroid.tolist(),
         recipient_frames=rendering.frames,
         utterance_ids=heldout.utterance_ids,
+        donor_timing=timing,
+        recipient_mas_health=health,
     )
+
+
+def _donor_timing(heldout: Utterances, mas_path: torch.Tensor, health: dict[str, float], data: TrainingSet) -> tuple[Utterances, str]:
+    """The held-out utterances with the donor's timing for its cadence measures: its alignment;
+    without one, MAS's path on the untouched recipient where that path is healthy; else none."""
+    if heldout.durations_s is not None:
+        return heldout, "alignment"
+    if rejection(health)[1]:
+        return heldout, "none"
+    params = data.dataset.features.params
+    seconds = params.hop_length / params.sample_rate
+    durations = [(mas_path[i, : len(ids)].double() * seconds).tolist() for i, ids in enumerate(heldout.token_ids)]
+    return replace(heldout, durations_s=durations), "mas"
 
 
 def write_anchors(anchors: Anchors, directory: Path) -> Path:

@@ -5,13 +5,17 @@ sentences), so that every trial reads a cache and shares one yardstick."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
+from voxgraft.console import console
 from voxgraft.evaluate.anchors import compute_anchors, write_anchors
 from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import references_dir
+from voxgraft.sweep.measurable import UnmeasurableObjective, check_anchors, check_donor_alignments, mas_warnings
 from voxgraft.trainables.transplant import TrialContext, recipient_symbols
 from voxgraft.training.recipient_data import open_for_recipient
 
@@ -35,8 +39,17 @@ def prepare(sweep: Sweep) -> TrialContext:
         raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
     for alignment in sweep.search.alignment:
         data = open_for_recipient(sweep.donor, alignment, loaded.model, symbols, sweep.eval.heldout)
-    anchors = compute_anchors(loaded.model.eval(), data, SpeakerEncoder.pretrained(), references_dir(sweep))
+    with tempfile.TemporaryDirectory() as scratch:  # nothing lands in storage until the checks pass
+        try:
+            check_donor_alignments(sweep, data.heldout_batch().durations is not None)
+            anchors = compute_anchors(loaded.model.eval(), data, SpeakerEncoder.pretrained(), Path(scratch))
+            check_anchors(sweep, anchors)
+        except UnmeasurableObjective as exc:
+            raise SweepError(str(exc)) from None
+        shutil.copytree(scratch, references_dir(sweep), dirs_exist_ok=True)
     write_anchors(anchors, references_dir(sweep))
+    for line in mas_warnings(sweep, anchors):
+        console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     return TrialContext(
         str(recipient.resolve()),
         str(Path(sweep.donor).resolve()),
