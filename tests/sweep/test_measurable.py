@@ -21,12 +21,16 @@ def _refused(path, data, tmp_path, capsys, monkeypatch) -> str:
     return err
 
 
-def test_a_duration_objective_without_donor_alignments_is_refused(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+def _learned_on_unaligned_donor(tiny_recipient, corpora, tmp_path, objective: dict) -> dict:
     donor = tmp_path / "unaligned"
     shutil.copytree(corpora["cadence_donor"], donor, ignore=shutil.ignore_patterns(".voxgraft_cache", "alignments.parquet"))
-    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", donor=str(donor),
-                       objectives=[{"metric": "heldout_duration_mae", "mode": "min"}])
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", donor=str(donor), objectives=[objective])
     data["search"]["alignment"] = ["learned"]
+    return data
+
+
+def test_a_duration_objective_without_donor_alignments_is_refused(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+    data = _learned_on_unaligned_donor(tiny_recipient, corpora, tmp_path, {"metric": "heldout_duration_mae", "mode": "min"})
     err = _refused(tmp_path / "s.yaml", data, tmp_path, capsys, monkeypatch)
     assert "objective heldout_duration_mae needs the donor's alignments" in err and "voxgraft corpus align" in err
 
@@ -34,11 +38,7 @@ def test_a_duration_objective_without_donor_alignments_is_refused(tiny_recipient
 def test_cadence_transfer_of_an_unaligned_donor_on_a_collapsed_mas_path_is_refused(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
     """The backwards transplant's sweep: no donor alignments, and MAS on the tiny recipient
     collapses, so the donor's cadence cannot be measured and transfer_cadence would be NaN."""
-    donor = tmp_path / "unaligned"
-    shutil.copytree(corpora["cadence_donor"], donor, ignore=shutil.ignore_patterns(".voxgraft_cache", "alignments.parquet"))
-    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", donor=str(donor),
-                       objectives=[{"metric": "transfer_cadence", "mode": "max"}])
-    data["search"]["alignment"] = ["learned"]
+    data = _learned_on_unaligned_donor(tiny_recipient, corpora, tmp_path, {"metric": "transfer_cadence", "mode": "max"})
     err = _refused(tmp_path / "s.yaml", data, tmp_path, capsys, monkeypatch)
     assert err.startswith("error: objective transfer_cadence cannot be measured for this donor")
     assert "voxgraft corpus align" in err
