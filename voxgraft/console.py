@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,10 +20,50 @@ class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsH
     pass
 
 
-def progress_bar() -> Progress:
+def progress_bar() -> Progress | LineProgress:
+    """A live bar on a terminal; in a log (a cluster job, a pipe) plain progress lines."""
+    if not err_console.is_terminal:
+        return LineProgress()
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
     )
+
+
+class LineProgress:
+    """Progress for logs: a line per task when it finishes and at most every INTERVAL_S before,
+    with the same add_task / update / remove_task calls as rich's Progress."""
+
+    INTERVAL_S = 15.0
+
+    def __init__(self) -> None:
+        self._tasks: dict[int, dict] = {}
+
+    def __enter__(self) -> LineProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._tasks.clear()
+
+    def add_task(self, description: str, total: float | None = None, **_) -> int:
+        now = time.monotonic()
+        self._tasks[len(self._tasks)] = {"description": description, "total": total, "completed": 0, "start": now, "last": now, "done": False}
+        return len(self._tasks) - 1
+
+    def update(self, task: int, completed: float | None = None, total: float | None = None, advance: float | None = None, **_) -> None:
+        t = self._tasks.get(task)
+        if t is None:
+            return
+        t["total"] = total if total is not None else t["total"]
+        t["completed"] = completed if completed is not None else t["completed"] + (advance or 0)
+        now = time.monotonic()
+        finished = t["total"] is not None and t["completed"] >= t["total"]
+        if (finished and not t["done"]) or (not finished and now - t["last"] >= self.INTERVAL_S):
+            t["last"], t["done"] = now, finished
+            of = f"/{t['total']:g}" if t["total"] is not None else ""
+            err_console.print(f"{t['description']}: {t['completed']:g}{of} ({now - t['start']:.0f} s)", highlight=False, markup=False)
+
+    def remove_task(self, task: int) -> None:
+        self._tasks.pop(task, None)
 
 
 def fail(message: str) -> int:

@@ -6,6 +6,7 @@ code calls: the same checks, and a CorpusError listing the problems when any is 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def _relative(corpus: Corpus, path: Path) -> str:
         return str(path)
 
 
-def _audio_problems(corpus: Corpus, utt: Utterance, sample_rate: int) -> list[Problem]:
+def _audio_problems(corpus: Corpus, utt: Utterance, sample_rate: int, rates: Counter) -> list[Problem]:
+    """Problems of one audio file; its sample rate is counted in `rates` when it differs."""
     where = _relative(corpus, utt.audio_path)
     try:
         audio, file_rate = sf.read(str(utt.audio_path), dtype="float32", always_2d=True)
@@ -41,7 +43,7 @@ def _audio_problems(corpus: Corpus, utt: Utterance, sample_rate: int) -> list[Pr
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         problems.append(Problem(where, "silent audio (peak below -60 dBFS)"))
     if file_rate != sample_rate:
-        problems.append(Problem(where, f"sample rate {file_rate} Hz; resampled to {sample_rate} Hz", "note"))
+        rates[file_rate] += 1
     return problems
 
 
@@ -98,13 +100,16 @@ def check_corpus(
         corpus.problems.append(Problem(SYMBOLS_FILENAME, str(exc)))
         return corpus
     bad_ids = set()
+    rates: Counter = Counter()
     for i, utt in enumerate(corpus.utterances):
-        found = _audio_problems(corpus, utt, sample_rate) + _text_problems(corpus, utt, symbols)
+        found = _audio_problems(corpus, utt, sample_rate, rates) + _text_problems(corpus, utt, symbols)
         corpus.problems.extend(found)
         if any(p.severity == "error" for p in found):
             bad_ids.add(utt.utterance_id)
         if progress:
             progress(i + 1, len(corpus.utterances))
+    for rate, n in sorted(rates.items()):  # one line per rate, not one per file
+        corpus.problems.append(Problem(str(corpus.root), f"{n} file(s) at {rate} Hz will be resampled to {sample_rate} Hz", "note"))
     corpus.problems.extend(_alignment_problems(corpus, symbols))
     corpus.utterances = [u for u in corpus.utterances if u.utterance_id not in bad_ids]
     return corpus

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import BasicVariantGenerator
 from ray.tune.search.optuna import OptunaSearch
 
+from voxgraft.search_spaces.organ_set_asha import OrganSetASHA
 from voxgraft.search_spaces.schema import Asha, LogUniform, Sweep
 
 
@@ -51,7 +51,7 @@ def searcher(sweep: Sweep):
 
 def scheduler(sweep: Sweep):
     if isinstance(sweep.scheduler, Asha):
-        return ASHAScheduler(
+        return OrganSetASHA(
             time_attr="training_iteration",
             max_t=max(1, sweep.search.steps // sweep.search.eval_every + (sweep.search.steps % sweep.search.eval_every > 0)),
             grace_period=sweep.scheduler.grace_period,
