@@ -114,3 +114,20 @@ def test_cards_name_the_recovered_parts_a_transplant_trained(tmp_path):
     assert model_card(Pick(1, ROW, tmp_path), timbre, "t", tmp_path, tmp_path, provenance)[1]["recovered_organs_trained"] == ["posterior_encoder"]
     _, plain = model_card(Pick(1, ROW, tmp_path), cadence, "smoke", tmp_path, tmp_path, None)
     assert plain["recovered_organs_trained"] == []
+
+
+def test_cards_say_where_the_donors_timing_came_from_and_what_was_not_measured(tmp_path):
+    import math
+
+    from voxgraft.evaluate.anchors import Anchors, write_anchors
+    from voxgraft.sweep.export import model_card
+
+    meta = {"organs": ["duration_predictor"], "recipient_sha256": "0" * 64}
+    row = ROW | {"transfer_speaking_rate": math.nan, "transfer_speaker_sim_donor": 0.4, "heldout_duration_mae": None}
+    readme, card = model_card(Pick(1, row, tmp_path), meta, "smoke", tmp_path, tmp_path)
+    assert card["donor_timing"] is None and "unknown (no anchors.json in the sweep)" in readme
+    assert card["unmeasured_metrics"] == ["heldout_duration_mae", "transfer_speaking_rate"]
+    assert "- not measured for this transplant (NaN): heldout_duration_mae, transfer_speaking_rate" in readme
+    write_anchors(Anchors({}, {}, [], [], [], [], donor_timing="mas"), tmp_path / "references")
+    readme, card = model_card(Pick(1, row, tmp_path), meta, "smoke", tmp_path, tmp_path)
+    assert card["donor_timing"] == "mas" and "monotonic alignment search on the untouched recipient" in readme

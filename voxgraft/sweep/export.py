@@ -16,8 +16,9 @@ import numpy as np
 from voxgraft.atomic import atomic_directory
 from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
+from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors
 from voxgraft.evaluate.registry import METRICS
-from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
+from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import merged_model
 from voxgraft.models.piper_export import PiperExportError, write_piper_voice
 from voxgraft.search_spaces.spec import SpecError, read_spec
@@ -50,6 +51,8 @@ def model_card(
 ) -> tuple[str, dict]:
     row = pick.row
     metrics = {m: row[m] for m in METRICS if row.get(m) is not None and np.isfinite(row[m])}
+    unmeasured = [m for m in METRICS if m in row and m not in metrics and METRICS[m].group in UNMEASURED_GROUPS]
+    timing = donor_timing(sweep_dir)
     card = {
         "sweep": sweep_name, "sweep_dir": str(sweep_dir), "trial_id": row["trial_id"], "step": int(row["step"]),
         "organs_trained": meta["organs"], "organ_set": row["config.organs"], "recipient": str(recipient),
@@ -57,13 +60,16 @@ def model_card(
         "config": {k.removeprefix("config."): row[k] for k in row if k.startswith("config.") and row[k] is not None},
         "metrics": metrics, "source_checkpoint": str(pick.checkpoint),
         "recovered_organs_trained": recovered_organs(meta, provenance),
+        "donor_timing": timing, "unmeasured_metrics": unmeasured,
     }
     lines = [
         f"# voxgraft transplant: {row['config.organs']} from sweep {sweep_name}", "",
         f"The recipient ({recipient}, sha256 {meta['recipient_sha256'][:16]}...) with its organs "
         f"{', '.join(meta['organs'])} retrained on the donor; every other organ is the recipient's, bit for bit.", "",
         f"- trial {row['trial_id']}, step {row['step']}, {row['config.alignment']} alignment, lr {row['config.lr']:.3g}",
-        f"- source checkpoint: {pick.checkpoint}", "",
+        f"- source checkpoint: {pick.checkpoint}",
+        f"- the donor's timing for the cadence measures: {TIMING_WORDS.get(timing, 'unknown (no anchors.json in the sweep)')}",
+        *([f"- not measured for this transplant (NaN): {', '.join(unmeasured)}"] if unmeasured else []), "",
         *_recovered_lines(card["recovered_organs_trained"]),
         *_use_lines(meta, piper_name),
         "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
@@ -71,6 +77,22 @@ def model_card(
         *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
     ]
     return "\n".join(lines) + "\n", card
+
+
+UNMEASURED_GROUPS = ("held-out", "evaluation", "transfer", "drift")
+TIMING_WORDS = {
+    "alignment": "its alignments (alignments.parquet)",
+    "mas": "monotonic alignment search on the untouched recipient (the donor had no alignments)",
+    "none": "none: the donor had no alignments and MAS could not time it, so cadence transfers are NaN",
+}
+
+
+def donor_timing(sweep_dir: Path) -> str | None:
+    """Where the sweep's anchors took the donor's timing from ("alignment", "mas", "none")."""
+    try:
+        return Anchors.load(Path(sweep_dir) / REFERENCES_DIR / ANCHORS_FILE).donor_timing
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _recovered_lines(organs: list[str]) -> list[str]:
