@@ -11,7 +11,7 @@ from voxgraft.data.alignment import read_alignments
 from voxgraft.data.compare_alignments import compare_alignments
 from voxgraft.data.corpus import read_corpus
 from voxgraft.data.phonemizer import phonemize
-from voxgraft.data.pocketsphinx_align import transcript_words
+from voxgraft.data.pocketsphinx_align import transcript_words, with_clause_pauses
 from voxgraft.data.token_timing import TimedPhone, place
 
 
@@ -108,3 +108,21 @@ def test_a_phoneme_the_aligner_missed_shares_its_neighbours_time():
     p = place([TimedPhone("K", 0.0, 0.2), TimedPhone("T", 0.2, 0.4)], ["k", "æ", "t"], 0.4)
     assert [(iv.phoneme, iv.start, iv.end) for iv in p.intervals] == [("k", 0.0, 0.1), ("æ", 0.1, 0.2), ("t", 0.2, 0.4)]
     assert p.agreement == pytest.approx(2 / 3)
+
+
+def test_the_second_pass_allows_pauses_only_at_clause_ends():
+    names = ["hello", "there", "voxgraft_oov_0"]
+    assert with_clause_pauses("Hello, there zork.", names) == ["<sil>", "hello", "<sil>", "there", "voxgraft_oov_0", "<sil>"]
+    assert with_clause_pauses("Hello there zork", names) == ["<sil>", "hello", "there", "voxgraft_oov_0", "<sil>"]
+
+
+def test_bad_output_and_comparison_paths_are_one_line_errors(recipient_copy, tmp_path, capsys):
+    state = snapshot(recipient_copy)
+    for out in (tmp_path / "no" / "such" / "a.parquet", tmp_path):
+        assert main(["corpus", "align", str(recipient_copy), "--out", str(out), "--replace"]) == 2
+        assert "cannot write the alignment table there" in capsys.readouterr().err
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    assert main(["corpus", "compare-alignments", str(tmp_path / "junk.parquet"), str(recipient_copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "not a readable alignment table" in err and len(err.splitlines()) == 1
+    assert snapshot(recipient_copy) == state and sorted(p.name for p in tmp_path.iterdir()) == ["junk.parquet", "recipient"]

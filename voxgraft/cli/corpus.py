@@ -87,6 +87,8 @@ def _run_alignment(corpus: str, aligner: str, source: str | None, out: str | Non
     target = Path(out) if out else Path(corpus) / FILENAME
     if target.exists() and not replace:
         return fail(f"{target} exists; pass --replace to overwrite it, or --out to write elsewhere")
+    if not target.parent.is_dir() or target.is_dir():
+        return fail(f"{target}: cannot write the alignment table there (its folder must exist and it must not be a folder)")
     try:
         find = phone_source(aligner, source, tier)
         with progress_bar() as progress:

@@ -2,8 +2,10 @@
 its wheel, so nothing is downloaded.
 
 Each wav is resampled to 16 kHz and aligned to its transcript's words. A word in CMUdict may be
-spoken in any of its dictionary variants; a word missing from it is given eSpeak NG's
-pronunciation in ARPAbet. pocketsphinx is not thread-safe, so one decoder serves one caller.
+spoken in any of its dictionary variants or as eSpeak NG says it (the only pronunciation of a
+word CMUdict lacks). A word-level pass finds the path, a second pass its phones and states; the
+edges of the pauses found are then snapped to the audio's energy (silence_edges.py).
+pocketsphinx is not thread-safe, so one aligner serves one caller.
 """
 
 from __future__ import annotations
@@ -39,11 +41,11 @@ def with_clause_pauses(text: str, names: list[str]) -> list[str]:
     """`names` (one per transcript word) with a pause at both ends and after each clause."""
     out, i = [PAUSE_WORD], 0
     for piece in _WORD_OR_CLAUSE_END.findall(text.lower().replace("’", "'")):
-        if piece[0] in ",.;:!?":
-            out.append(PAUSE_WORD) if out[-1] != PAUSE_WORD else None
-        else:
+        if piece[0] not in ",.;:!?":
             out.append(names[i])
             i += 1
+        elif out[-1] != PAUSE_WORD:
+            out.append(PAUSE_WORD)
     return out if out[-1] == PAUSE_WORD else [*out, PAUSE_WORD]
 
 

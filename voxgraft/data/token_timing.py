@@ -34,7 +34,7 @@ class TimedPhone:
 
 @dataclass(frozen=True)
 class Placement:
-    intervals: list[Interval]  # one per token, in order; may still hold gaps and overlaps
+    intervals: list[Interval]  # one per token, in order, covering the audio exactly
     agreement: float  # share of the tokens' ARPAbet phones the aligner found exactly
     gaps: int  # gaps between the aligner's consecutive phones or words
     overlaps: int  # overlaps between them
