@@ -10,7 +10,7 @@ from voxgraft.cli import build_parser, main
 from voxgraft.data.corpus import read_corpus
 
 COMMANDS = [[], ["corpus"], ["corpus", "synth"], ["corpus", "check"], ["corpus", "features"],
-            ["corpus", "import-textgrids"], ["demo"], ["plan"], ["pretrain"], ["synth"],
+            ["corpus", "import-textgrids"], ["corpus", "align"], ["corpus", "compare-alignments"], ["demo"], ["plan"], ["pretrain"], ["synth"],
             ["recipient"], ["recipient", "import-piper"], ["recipient", "recover"]]
 
 
