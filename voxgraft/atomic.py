@@ -46,3 +46,20 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+class ForeignFolderError(ValueError):
+    """An output folder that voxgraft would replace holds something voxgraft did not write."""
+
+
+def check_replaceable(path: str | Path, marker: str, what: str, force: bool = False) -> None:
+    """Refuse to replace `path` unless it is absent, empty, or a voxgraft `what` (it holds
+    `marker`); `force` replaces it anyway. Replacing is whole-folder (atomic_directory), so a
+    user's own files in a folder voxgraft did not make would otherwise be deleted."""
+    path = Path(path)
+    if force or not path.exists():
+        return
+    if not path.is_dir():
+        raise ForeignFolderError(f"{path} is a file, not a folder; choose a new folder")
+    if any(path.iterdir()) and not (path / marker).exists():
+        raise ForeignFolderError(f"{path} holds files and is not a voxgraft {what} (no {marker}); choose a new folder or use --force to replace it")

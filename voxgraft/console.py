@@ -49,10 +49,14 @@ class LineProgress:
         self._tasks[len(self._tasks)] = {"description": description, "total": total, "completed": 0, "start": now, "last": now, "done": False}
         return len(self._tasks) - 1
 
-    def update(self, task: int, completed: float | None = None, total: float | None = None, advance: float | None = None, **_) -> None:
+    def update(
+        self, task: int, completed: float | None = None, total: float | None = None, advance: float | None = None,
+        description: str | None = None, **_,
+    ) -> None:
         t = self._tasks.get(task)
         if t is None:
             return
+        t["description"] = description or t["description"]
         t["total"] = total if total is not None else t["total"]
         t["completed"] = completed if completed is not None else t["completed"] + (advance or 0)
         now = time.monotonic()

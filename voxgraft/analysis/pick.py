@@ -15,12 +15,13 @@ import pandas as pd
 
 from voxgraft.analysis.pareto import axes, pareto_front
 from voxgraft.analysis.trials import read_rows, trial_table
+from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.evaluate.registry import METRICS
 from voxgraft.evaluate.registry import direction as metric_direction
 from voxgraft.layout import RESULTS_DIR
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import eligible, ranked
-from voxgraft.sweep.export import ExportError, Pick, export, recipient_of
+from voxgraft.sweep.export import CARD_FILE, ExportError, Pick, export, recipient_of
 
 
 class PickError(ValueError):
@@ -75,19 +76,32 @@ def choose(sweep_dir: str | Path, objective: str | None = None, pareto_knee: boo
     return [Pick(i + 1, r.to_dict(), Path(r["checkpoint"])) for i, (_, r) in enumerate(best.head(top).iterrows())]
 
 
+def _check_targets(targets: list[Path], out: Path, force: bool) -> None:
+    try:
+        if out.exists() and not out.is_dir():
+            raise ForeignFolderError(f"{out} is a file, not a folder; choose a new folder")
+        for target in targets:
+            check_replaceable(target, CARD_FILE, "export", force)
+    except ForeignFolderError as exc:
+        raise PickError(str(exc)) from None
+
+
 def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | None = None, pareto_knee: bool = False,
-                    top: int = 1, recipient: str | Path | None = None, fmt: str = "hf") -> list[tuple[Pick, Path]]:
-    """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper."""
+                    top: int = 1, recipient: str | Path | None = None, fmt: str = "hf", force: bool = False) -> list[tuple[Pick, Path]]:
+    """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper.
+    A target folder holding files that are not a voxgraft export is refused unless `force`."""
     sweep_dir, out = Path(sweep_dir), Path(out)
+    _check_targets([out] if top == 1 else [], out, force)  # before any work: a refusal costs nothing
     picks = choose(sweep_dir, objective, pareto_knee, top)
     try:
         recipient = Path(recipient) if recipient else recipient_of(sweep_dir)
     except ExportError as exc:
         raise PickError(str(exc)) from None
     name = name_and_objectives(sweep_dir)[0]
+    targets = [out if top == 1 else out / f"{p.rank}-{p.row['trial_id']}" for p in picks]
+    _check_targets(targets, out, force)
     exported = []
-    for p in picks:
-        target = out if top == 1 else out / f"{p.rank}-{p.row['trial_id']}"
+    for p, target in zip(picks, targets):
         try:
             exported.append((p, export(p, target, recipient, name, sweep_dir, fmt)))
         except ExportError as exc:

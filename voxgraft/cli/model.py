@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.console import Formatter, console, fail, progress_bar
 
 SHORT_LOSS = {"discriminator": "D", "duration": "dur", "kl": "kl", "mel": "mel", "total": "total"}
@@ -75,7 +76,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from voxgraft.models.checkpoints import CheckpointError
     from voxgraft.models.mas import AlignmentError, check_strategy
     from voxgraft.models.styled_vits import StyleError
-    from voxgraft.training.pretrain import PretrainSettings, pretrain
+    from voxgraft.training.pretrain import RECORD_FILE, PretrainSettings, pretrain
     from voxgraft.training.trainer import TrainConfig
 
     if args.steps < 1 or args.checkpoint_every < 1 or args.batch_size < 1:
@@ -86,7 +87,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         return fail("--style-latent, --style-beta and --style-anneal-steps must not be negative")
     try:
         check_strategy(args.alignment)
-    except AlignmentError as exc:
+        check_replaceable(args.out, RECORD_FILE, "pretrained model", args.force)
+    except (AlignmentError, ForeignFolderError) as exc:
         return fail(str(exc))
     settings = PretrainSettings(
         config=args.config,
@@ -164,6 +166,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     pre.add_argument("corpus", nargs="+", help="one corpus per voice; several train one multi-voice model")
     pre.add_argument("out", help="model directory to write (an existing one is continued)")
+    pre.add_argument("--force", action="store_true", help="replace OUT even when it holds files that are not a voxgraft model")
     pre.add_argument("--config", default="tiny", choices=sorted(CONFIGS), help="model size of a new model")
     pre.add_argument("--alignment", default="forced", help=f"one of: {', '.join(STRATEGIES)}")
     pre.add_argument("--steps", type=int, default=300, help="total optimizer steps to reach")

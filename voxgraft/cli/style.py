@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.console import Formatter, console, fail
 
 
@@ -92,11 +93,15 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     from voxgraft.evaluate.speaker import SpeakerEncoder
     from voxgraft.models.checkpoints import CheckpointError
     from voxgraft.models.styled_vits import StyleError
-    from voxgraft.style.adapter import AdapterError, save_adapter
+    from voxgraft.style.adapter import META, AdapterError, save_adapter
     from voxgraft.style.vectors import StyleVectorsError, train_adapter
 
     if args.limit is not None and args.limit < 1:
         return fail("--limit must be at least 1")
+    try:
+        check_replaceable(args.out, META, "style adapter", args.force)
+    except ForeignFolderError as exc:
+        return fail(str(exc))
     try:
         recipient = _load_styled(args.model)
         adapter, n = train_adapter(recipient.model, args.corpus, SpeakerEncoder.pretrained(), args.limit)
@@ -187,6 +192,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     adapt.add_argument("corpus", nargs="+", help="corpora whose utterances the adapter is fit on")
     adapt.add_argument("--out", type=Path, required=True, help="adapter directory to write")
     adapt.add_argument("--limit", type=int, default=None, help="at most this many utterances per corpus")
+    adapt.add_argument("--force", action="store_true", help="replace --out even when it holds files that are not a voxgraft adapter")
     adapt.set_defaults(func=cmd_adapt)
 
     clone = style_sub.add_parser(

@@ -81,7 +81,7 @@ def cmd_pick(args: argparse.Namespace) -> int:
 
     try:
         exported = pick_and_export(
-            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format
+            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format, args.force
         )
     except (PickError, CheckpointError) as exc:
         return fail(str(exc))
@@ -131,6 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
     pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
     pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
+    pick.add_argument("--force", action="store_true", help="replace OUT even when it holds files that are not a voxgraft export")
     pick.add_argument(
         "--format", choices=("hf", "piper"), default="hf",
         help="hf: a VitsModel save_pretrained directory; piper: OUT/NAME.onnx + NAME.onnx.json that Piper runs (Piper recipients)",

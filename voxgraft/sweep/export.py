@@ -37,6 +37,7 @@ class Pick:
 
 
 FORMATS = ("hf", "piper")
+CARD_FILE = "card.json"  # every export has one: what marks a folder as a voxgraft export
 
 
 def recovered_organs(meta: dict, provenance: dict | None) -> list[str]:
@@ -137,7 +138,7 @@ def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_di
         if (pick.checkpoint / SAMPLES_SUBDIR).is_dir():
             shutil.copytree(pick.checkpoint / SAMPLES_SUBDIR, tmp / SAMPLES_SUBDIR)
         (tmp / "README.md").write_text(readme)
-        (tmp / "card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
+        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, default=str) + "\n")
     return out_dir
 
 
