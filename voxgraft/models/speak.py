@@ -43,6 +43,10 @@ class Reference:
         return cls(Path(corpus), utt)
 
 
+class NothingToSay(SpeakError):
+    pass
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"[^a-z']+", " ", text.lower()).strip()
 
@@ -74,7 +78,7 @@ def model_input(symbols, text: str, reference: Reference | None) -> tuple[list[i
     else:
         tokens, frames = reference_tokens_and_durations(reference, text)
     if not tokens:
-        raise SpeakError("nothing to say: the text has no pronounceable words")
+        raise NothingToSay("nothing to say: the text has no pronounceable words")
     try:
         ids, durations = symbols.model_input(tokens, frames)
     except UnknownSymbolError as exc:
@@ -82,6 +86,40 @@ def model_input(symbols, text: str, reference: Reference | None) -> tuple[list[i
     if durations is not None:
         durations = ensure_min_one_frame(torch.tensor([durations]), torch.tensor([len(durations)]))[0].tolist()
     return ids, durations
+
+
+MAX_SENTENCE_CHARS = 400  # one sentence is one forward pass: its memory grows with its length
+SENTENCE_GAP_S = 0.25
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` as the sentences it is spoken in, one at a time, so memory is bounded by the
+    longest sentence however long the text (10,000 characters in one pass took 23 GB)."""
+    out = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    if not out:
+        raise SpeakError("nothing to say: the text is empty")
+    for i, sentence in enumerate(out, 1):
+        if len(sentence) > MAX_SENTENCE_CHARS:
+            raise SpeakError(
+                f"sentence {i} has {len(sentence)} characters; the limit is {MAX_SENTENCE_CHARS} "
+                "(end sentences with . ! ? or ; so they are spoken one at a time)"
+            )
+    return out
+
+
+def sentence_inputs(symbols, text: str, reference: Reference | None) -> list[tuple[list[int], list[int] | None]]:
+    """Model input per sentence, every one checked before anything is spoken; a sentence with
+    nothing to say ("..." on its own) is skipped. A reference lends one sentence's durations."""
+    inputs = []
+    for piece in [text] if reference is not None else sentences(text):
+        try:
+            inputs.append(model_input(symbols, piece, reference))
+        except NothingToSay:
+            continue
+    if not inputs:
+        raise NothingToSay("nothing to say: the text has no pronounceable words")
+    return inputs
 
 
 def speak(
@@ -104,15 +142,20 @@ def speak(
     if not (model_dir / SYMBOLS_FILENAME).exists():
         raise SpeakError(f"{model_dir}: no {SYMBOLS_FILENAME}; voxgraft speaks models trained on its phoneme symbols")
     symbols = load_model_symbols(model_dir)
+    inputs = sentence_inputs(symbols, text, reference)
     model = load_recipient(model_dir).model.eval()
-    ids, durations = model_input(symbols, text, reference)
     latent = None if style_latent is None else torch.as_tensor(np.asarray(style_latent, dtype=np.float32))
-    try:
-        wav = synthesize_tokens(
-            model, ids, durations, noise_scale, noise_w, seed, speaker_id=speaker, style_latent=latent, length_scale=length_scale
-        ).numpy()
-    except ValueError as exc:  # a style vector or speaker the model does not have
-        raise SpeakError(f"{model_dir}: {exc}") from None
+    gap = np.zeros(int(SENTENCE_GAP_S * model.config.sampling_rate), dtype=np.float32)
+    chunks = []
+    for i, (ids, durations) in enumerate(inputs):
+        try:
+            wav = synthesize_tokens(
+                model, ids, durations, noise_scale, noise_w, seed + i, speaker_id=speaker, style_latent=latent, length_scale=length_scale
+            ).numpy()
+        except ValueError as exc:  # a style vector or speaker the model does not have
+            raise SpeakError(f"{model_dir}: {exc}") from None
+        chunks += [gap, wav] if chunks else [wav]
+    wav = np.concatenate(chunks)
     out_wav = Path(out_wav)
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(out_wav) as tmp:
