@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voxgraft.console import Formatter, console, fail
+from voxgraft.console import Formatter, console, err_console, fail
+
+EXIT_SWEEP_FAILED = 1  # the sweep ran, but nothing in it may be called best
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -31,6 +33,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return fail(str(exc))
     console.print(f"experiment: {outcome.experiment_dir}", highlight=False)
     console.print(f"results ({outcome.rows} rows, Parquet): {outcome.results_dir}", highlight=False)
+    console.print(outcome.summary(), highlight=False)
     if outcome.best:
         best = outcome.best
         console.print(
@@ -38,9 +41,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{best['config.alignment']} alignment) at step {best['step']}; checkpoint: {best['checkpoint']}",
             highlight=False,
         )
-    else:
-        console.print("no transplant is eligible for best: every trial failed, was rejected, or kept no evaluated checkpoint",
-                      highlight=False)
+    else:  # scripts and CI must be able to tell a sweep that gave nothing usable from a good one
+        err_console.print("[bold red]error:[/] no transplant is eligible for best: every trial failed, was rejected, "
+                          f"or kept no evaluated checkpoint ({outcome.summary()})", highlight=False)
+        return EXIT_SWEEP_FAILED
     return 0
 
 

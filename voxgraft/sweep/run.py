@@ -4,8 +4,10 @@ results and the best checkpoint are. Start at `run_sweep`."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, is_uri, read_spec, results_dir, write_spec
@@ -24,6 +26,12 @@ class SweepOutcome:
     rows: int
     best: dict | None  # sweep/best.py's choice by the sweep's first objective
     results: object = None  # Ray Tune's ResultGrid
+    evaluated: int = 0  # rows with the first objective measured
+    statuses: dict[str, int] = field(default_factory=dict)  # trials by their last status
+
+    def summary(self) -> str:
+        shown = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items())) or "no trial reported"
+        return f"trials: {shown}; {self.evaluated} evaluated report(s)"
 
 
 def _trainable(sweep: Sweep, context: TrialContext):
@@ -112,4 +120,10 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:
     store = ResultsStore(results_dir(sweep))
     rows = store.table().to_pandas()
-    return SweepOutcome(exp_dir, store.root, len(rows), best(rows, sweep.objective.metric, sweep.objective.mode), grid)
+    metric = sweep.objective.metric
+    evaluated = int(np.isfinite(rows[metric].astype(float)).sum()) if metric in rows else 0
+    statuses: dict[str, int] = {}
+    if len(rows):
+        last = rows.sort_values("step").groupby("trial_id")["status"].last()
+        statuses = {str(k): int(v) for k, v in last.value_counts().items()}
+    return SweepOutcome(exp_dir, store.root, len(rows), best(rows, metric, sweep.objective.mode), grid, evaluated, statuses)
