@@ -22,6 +22,7 @@ from voxgraft.layout import RESULTS_DIR
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import eligible, ranked
 from voxgraft.sweep.export import CARD_FILE, ExportError, Pick, export, recipient_of
+from voxgraft.sweep.store import CorruptStoreError
 
 
 class PickError(ValueError):
@@ -55,9 +56,14 @@ def _knee_order(rows: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(picked)
 
 
-def choose(sweep_dir: str | Path, objective: str | None = None, pareto_knee: bool = False, top: int = 1) -> list[Pick]:
+def choose(
+    sweep_dir: str | Path, objective: str | None = None, pareto_knee: bool = False, top: int = 1, skip_corrupt: bool = False
+) -> list[Pick]:
     sweep_dir = Path(sweep_dir)
-    rows = read_rows(sweep_dir) if (sweep_dir / RESULTS_DIR).is_dir() else pd.DataFrame()
+    try:
+        rows = read_rows(sweep_dir, skip_corrupt) if (sweep_dir / RESULTS_DIR).is_dir() else pd.DataFrame()
+    except CorruptStoreError as exc:
+        raise PickError(str(exc)) from None
     if rows.empty:
         raise PickError(f"{sweep_dir}: no results store with reports here (give a sweep's experiment directory)")
     if eligible(rows).empty:
@@ -87,12 +93,13 @@ def _check_targets(targets: list[Path], out: Path, force: bool) -> None:
 
 
 def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | None = None, pareto_knee: bool = False,
-                    top: int = 1, recipient: str | Path | None = None, fmt: str = "hf", force: bool = False) -> list[tuple[Pick, Path]]:
+                    top: int = 1, recipient: str | Path | None = None, fmt: str = "hf", force: bool = False,
+                    skip_corrupt: bool = False) -> list[tuple[Pick, Path]]:
     """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper.
     A target folder holding files that are not a voxgraft export is refused unless `force`."""
     sweep_dir, out = Path(sweep_dir), Path(out)
     _check_targets([out] if top == 1 else [], out, force)  # before any work: a refusal costs nothing
-    picks = choose(sweep_dir, objective, pareto_knee, top)
+    picks = choose(sweep_dir, objective, pareto_knee, top, skip_corrupt)
     try:
         recipient = Path(recipient) if recipient else recipient_of(sweep_dir)
     except ExportError as exc:

@@ -22,6 +22,7 @@ from voxgraft.atomic import atomic_file
 from voxgraft.layout import REPORT_DIR, RESULTS_DIR
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import ranked
+from voxgraft.sweep.store import CorruptStoreError
 
 
 class ReportError(ValueError):
@@ -39,12 +40,15 @@ def rejection_table(trials: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["factor", "level", "trials", "rejected", "share"])
 
 
-def analyse(sweep_dir: str | Path, seed: int = 0) -> Analysis:
+def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) -> Analysis:
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / RESULTS_DIR).is_dir():
         raise ReportError(f"{sweep_dir}: no results/ store here (give the sweep's experiment directory, e.g. demo_out/sweeps/smoke)")
     name, objectives = name_and_objectives(sweep_dir)
-    rows = read_rows(sweep_dir)
+    try:
+        rows = read_rows(sweep_dir, skip_corrupt)
+    except CorruptStoreError as exc:
+        raise ReportError(str(exc)) from None
     if rows.empty:
         raise ReportError(f"{sweep_dir}: the results store holds no reports yet")
     trials = trial_table(rows)

@@ -36,9 +36,9 @@ def lr_band(lr: float) -> str:
     return f"1e{low}..1e{low + 1}"
 
 
-def read_rows(sweep_dir: str | Path) -> pd.DataFrame:
+def read_rows(sweep_dir: str | Path, skip_corrupt: bool = False) -> pd.DataFrame:
     """Every stored report of a sweep directory (its results/ store), oldest step first."""
-    return ResultsStore(Path(sweep_dir) / RESULTS_DIR).table().to_pandas()
+    return ResultsStore(Path(sweep_dir) / RESULTS_DIR).table(skip_corrupt).to_pandas()
 
 
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:

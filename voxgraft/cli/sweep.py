@@ -65,7 +65,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
             require_wandb()
         with console.status("analysing the results store"):
-            analysis = analyse(args.sweep_dir)
+            analysis = analyse(args.sweep_dir, skip_corrupt=args.skip_corrupt)
             top = best_trials(analysis, args.top)
             files = write_report(analysis, top, args.out)
     except (ReportError, RuntimeError) as exc:
@@ -85,7 +85,8 @@ def cmd_pick(args: argparse.Namespace) -> int:
 
     try:
         exported = pick_and_export(
-            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format, args.force
+            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format, args.force,
+            args.skip_corrupt,
         )
     except (PickError, CheckpointError) as exc:
         return fail(str(exc))
@@ -121,6 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--top", type=at_least_one, default=3, help="top transplants to list and play (default 3)")
     report.add_argument("--out", type=Path, default=None, help="where to write (default SWEEP_DIR/report)")
     report.add_argument("--wandb", action="store_true", help="also log the tables and page to W&B (offline unless configured)")
+    report.add_argument("--skip-corrupt", action="store_true", help="leave out results files that are not readable Parquet")
     report.set_defaults(func=cmd_report)
 
     pick = sub.add_parser(
@@ -136,6 +138,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
     pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
     pick.add_argument("--force", action="store_true", help="replace OUT even when it holds files that are not a voxgraft export")
+    pick.add_argument("--skip-corrupt", action="store_true", help="leave out results files that are not readable Parquet")
     pick.add_argument(
         "--format", choices=("hf", "piper"), default="hf",
         help="hf: a VitsModel save_pretrained directory; piper: OUT/NAME.onnx + NAME.onnx.json that Piper runs (Piper recipients)",

@@ -169,18 +169,36 @@ class ResultsStore:
                     return rows[0]
         return None
 
-    def table(self) -> pa.Table:
-        """Every row once, by (trial, step)."""
+    def table(self, skip_corrupt: bool = False) -> pa.Table:
+        """Every row once, by (trial, step). A file that is not readable Parquet (empty,
+        truncated) is an error naming it, or with `skip_corrupt` left out."""
         if not self.root.exists():
             return SCHEMA.empty_table()
         files = [str(p) for p in self._segments()] + sorted(str(p) for p in self.root.glob(f"*{SEALED_SUFFIX}"))
         files += [str(p) for p in self._row_files()]  # oldest to newest
+        corrupt = [f for f in files if not _readable(f)]
+        if corrupt and not skip_corrupt:
+            shown = ", ".join(Path(f).name for f in corrupt[:5]) + (f" and {len(corrupt) - 5} more" if len(corrupt) > 5 else "")
+            raise CorruptStoreError(f"{self.root}: {len(corrupt)} file(s) are not readable Parquet ({shown}); rerun with --skip-corrupt to read the rest")
+        files = [f for f in files if f not in corrupt]
         if not files:
             return SCHEMA.empty_table()
         table = ds.dataset(files, schema=SCHEMA, format="parquet").to_table()
         if _has_duplicate_keys(table):  # a trial re-reported after sealing: read in order, newest wins
             table = _newest_per_key(pa.concat_tables([pq.read_table(f, schema=SCHEMA) for f in files]))
         return table.sort_by([("trial_id", "ascending"), ("step", "ascending")])
+
+
+class CorruptStoreError(ValueError):
+    pass
+
+
+def _readable(path: str) -> bool:
+    try:
+        pq.read_metadata(path)
+        return True
+    except (pa.ArrowInvalid, OSError):
+        return False
 
 
 def _has_duplicate_keys(table: pa.Table) -> bool:
