@@ -53,6 +53,20 @@ BAD = [
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [0]}}, "search.vae_latent.0: Input should be greater than or equal to 1"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_latent": [2048]}}, "search.vae_latent.0: Input should be less than or equal to 1024"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "vae_beta": [-0.1]}}, "search.vae_beta.0: Input should be greater than or equal to 0"),
+    # numbers that parse but mean nothing (issue 16): each refused with its field and range
+    (BASE | {"search": {"organs": ["cadence"], "lr": [float("inf")]}}, "search.lr.0: Input should be a finite number"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [2.0]}}, "search.lr.0: Input should be less than or equal to 1"),
+    (BASE | {"searcher": "optuna", "search": {"organs": ["cadence"], "lr": {"loguniform": [1e-5, float("inf")]}}}, "search.lr.loguniform.1: Input should be a finite number"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "steps": 10**23}}, "search.steps: Input should be less than or equal to 10000000"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"segment_frames": 0}}}, "segment_frames must be a whole number in [1, 100000], got 0"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"segment_frames": -8}}}, "segment_frames must be a whole number in [1, 100000], got -8"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"segment_frames": 8.5}}}, "segment_frames must be a whole number"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"lr_decay": -1}}}, "lr_decay must be in (0, 1], got -1"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"seed": -1}}}, "seed must be a whole number in [0, 4.29497e+09], got -1"),
+    (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"grad_clip_norm": float("nan")}}}, "grad_clip_norm must be in (0, 1e+06], got nan"),
+    (BASE | {"seed": -1}, "seed: Input should be greater than or equal to 0"),
+    (BASE | {"memory_budget_gb": float("inf")}, "memory_budget_gb: Input should be a finite number"),
+    (BASE | {"resources": {"cpu": float("nan")}}, "resources.cpu: Input should be a finite number"),
 ]
 
 
@@ -77,3 +91,17 @@ def test_unreadable_and_malformed_files(tmp_path):
     (tmp_path / "list.yaml").write_text("- a\n- b\n")
     with pytest.raises(SweepFileError, match="expected a mapping"):
         load_sweep(tmp_path / "list.yaml")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("name: a\nname: b\n", "line 2: not valid YAML (key 'name' is given twice)"),
+    ("a: " + "[" * 20000 + "]" * 20000 + "\n", "nested too deeply to be a sweep file"),
+    (b"name: \xff\xfe\n", "not UTF-8 text"),
+    ("# " + "x" * 1_000_001 + "\n", "a sweep file is at most 1000000"),
+])
+def test_malformed_files_are_one_line_errors(tmp_path, text, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(SweepFileError) as info:
+        load_sweep(path)
+    assert expected in str(info.value) and len(str(info.value).splitlines()) == 1

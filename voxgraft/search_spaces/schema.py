@@ -52,8 +52,11 @@ class EverySubset(Strict):
         return [",".join(c) for k in range(1, len(items) + 1) for c in itertools.combinations(items, k)]
 
 
+LearningRate = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]  # documented range (0, 1]
+
+
 class LogUniform(Strict):
-    loguniform: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]]
+    loguniform: tuple[LearningRate, LearningRate]
 
     @model_validator(mode="after")
     def _ordered(self) -> LogUniform:
@@ -63,19 +66,23 @@ class LogUniform(Strict):
         return self
 
 
-PositiveFloat = Annotated[float, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(gt=0)]
+MAX_STEPS = 10_000_000  # far past any real transplant; a typo such as 1e23 is an error here, not mid-trial
+# Each fixed setting's documented range: (low, high, whether low itself is allowed, integer?)
+FIXED_RANGES = {"segment_frames": (1, 100_000, True, True), "grad_clip_norm": (0, 1e6, False, False),
+                "lr_decay": (0, 1, False, False), "seed": (0, 2**32 - 1, True, True)}
 
 
 class Search(Strict):
     organs: Annotated[list[str], Field(min_length=1)] | EverySubset
-    lr: Annotated[list[PositiveFloat], Field(min_length=1)] | LogUniform
+    lr: Annotated[list[LearningRate], Field(min_length=1)] | LogUniform
     alignment: Annotated[list[Literal["forced", "learned"]], Field(min_length=1)] = ["forced"]
     # the style VAE's latent size and KL weight (the recipient must be pretrained with --style-latent)
     vae_latent: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=1)] | None = None
-    vae_beta: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] | None = None
-    batch_size: PositiveInt = 8
-    steps: PositiveInt = 200
+    vae_beta: Annotated[list[Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]], Field(min_length=1)] | None = None
+    batch_size: Annotated[int, Field(gt=0, le=4096)] = 8
+    steps: Annotated[int, Field(gt=0, le=MAX_STEPS)] = 200
     eval_every: PositiveInt = 50
     fixed: dict[str, float | int] = {}
 
@@ -90,6 +97,12 @@ class Search(Strict):
         unknown = [k for k in v if k not in FIXED_KEYS]
         if unknown:
             raise ValueError(f"unknown fixed setting {unknown[0]!r}; allowed: {', '.join(FIXED_KEYS)}")
+        for key, value in v.items():
+            low, high, low_ok, integer = FIXED_RANGES[key]
+            inside = (low <= value if low_ok else low < value) and value <= high
+            if isinstance(value, bool) or not inside or (integer and value != int(value)):
+                bounds = f"{'[' if low_ok else '('}{low:g}, {high:g}]"
+                raise ValueError(f"{key} must be {'a whole number ' if integer else ''}in {bounds}, got {value!r}")
         return v
 
     @model_validator(mode="after")
@@ -118,8 +131,8 @@ class Objective(Strict):
 
 
 class Resources(Strict):
-    cpu: Annotated[float, Field(gt=0)] = 1.0
-    gpu: Annotated[float, Field(ge=0)] = 0.0
+    cpu: Annotated[float, Field(gt=0, le=1024, allow_inf_nan=False)] = 1.0
+    gpu: Annotated[float, Field(ge=0, le=64, allow_inf_nan=False)] = 0.0
 
 
 class EvalSet(Strict):
@@ -134,11 +147,11 @@ class Sweep(Strict):
     search: Search
     searcher: Literal["grid", "random", "optuna", "optuna-multi"] = "grid"
     scheduler: Annotated[Asha | NoScheduler, Field(discriminator="type")] = NoScheduler(type="none")
-    num_samples: PositiveInt = 1
-    seed: int = 0
+    num_samples: Annotated[int, Field(gt=0, le=100_000)] = 1
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     objectives: Annotated[list[Objective], Field(min_length=1)] = [Objective(metric="heldout_loss")]
     resources: Resources = Resources()
-    memory_budget_gb: PositiveFloat = 24.0
+    memory_budget_gb: Annotated[float, Field(gt=0, le=4096, allow_inf_nan=False)] = 24.0
     keep_checkpoints: PositiveInt = 2
     max_failures: Annotated[int, Field(ge=0)] = 1
     storage: str = "sweeps"
@@ -201,16 +214,40 @@ def parse_sweep(data: object, source: str = "sweep file") -> Sweep:
         raise SweepFileError("\n".join(lines)) from None
 
 
+MAX_SWEEP_FILE_BYTES = 1_000_000  # a sweep file is a page of settings
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML where a key given twice is an error (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_SWEEP_FILE_BYTES:
+            raise SweepFileError(f"{path}: {path.stat().st_size} bytes; a sweep file is at most {MAX_SWEEP_FILE_BYTES}")
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except OSError as exc:
         raise SweepFileError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SweepFileError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise SweepFileError(f"{path}: nested too deeply to be a sweep file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise SweepFileError(f"{path}:{where}: not valid YAML") from None
+        problem = getattr(exc, "problem", None) or ""
+        detail = f" ({problem})" if "given twice" in problem else ""
+        raise SweepFileError(f"{path}:{where}: not valid YAML{detail}") from None
     return parse_sweep(data, str(path))
 
 
