@@ -67,6 +67,7 @@ BAD = [
     (BASE | {"seed": -1}, "seed: Input should be greater than or equal to 0"),
     (BASE | {"memory_budget_gb": float("inf")}, "memory_budget_gb: Input should be a finite number"),
     (BASE | {"resources": {"cpu": float("nan")}}, "resources.cpu: Input should be a finite number"),
+    (BASE | {"storage": "nope://bucket/x"}, "storage: unknown storage scheme 'nope'; use a local folder or one of: s3://"),
 ]
 
 

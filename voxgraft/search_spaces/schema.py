@@ -68,6 +68,7 @@ class LogUniform(Strict):
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(gt=0)]
+STORAGE_SCHEMES = ("s3", "gs", "gcs", "hdfs", "abfs", "file")  # what pyarrow.fs opens
 MAX_STEPS = 10_000_000  # far past any real transplant; a typo such as 1e23 is an error here, not mid-trial
 # Each fixed setting's documented range: (low, high, whether low itself is allowed, integer?)
 FIXED_RANGES = {"segment_frames": (1, 100_000, True, True), "grad_clip_norm": (0, 1e6, False, False),
@@ -162,6 +163,16 @@ class Sweep(Strict):
         reason = unsafe_name_reason(v)  # the experiment's folder under storage
         if reason:
             raise ValueError(f"{reason}; a sweep's name is the name of its folder")
+        return v
+
+    @field_validator("storage")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        scheme = v.split("://", 1)[0] if "://" in v else None
+        if scheme is not None and scheme not in STORAGE_SCHEMES:
+            raise ValueError(f"unknown storage scheme {scheme!r}; use a local folder or one of: {', '.join(s + '://' for s in STORAGE_SCHEMES)}")
+        if not v.strip():
+            raise ValueError("storage is empty; use a local folder or a bucket URI")
         return v
 
     @model_validator(mode="after")

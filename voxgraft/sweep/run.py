@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, is_uri, read_spec, results_dir, write_spec
 from voxgraft.search_spaces.tuner import param_space, tune_config
@@ -60,7 +61,10 @@ def _init_ray(address: str | None) -> None:
     import ray
 
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:  # what ray.init raises for a bad address
+            raise SweepError(f"cannot start or reach Ray at {address or 'this machine'}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
 
 
 def _run_config(sweep: Sweep, exp_dir: str, callbacks: list):
@@ -84,8 +88,8 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     from ray import tune
 
     exp_dir = experiment_dir(sweep)
-    if not is_uri(exp_dir) and Path(exp_dir).exists() and any(Path(exp_dir).iterdir()):
-        raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+    if not is_uri(exp_dir):
+        _check_local_start(sweep, Path(exp_dir))
     callbacks = _callbacks(sweep, wandb)
     context = prepare(sweep)
     _init_ray(address)
@@ -95,6 +99,26 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     )
     write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
     return _outcome(sweep, exp_dir, tuner.fit())
+
+
+STARTED_ONLY = {REFERENCES_DIR, RESULTS_DIR}  # what a start that failed before Ray ran may leave
+
+
+def _check_local_start(sweep: Sweep, exp_dir: Path) -> None:
+    """Refuse storage that is not a writable folder, and a folder that already holds a sweep
+    or someone else's files; a start that failed before its trials ran is simply rerun."""
+    storage = Path(sweep.storage)
+    if storage.exists() and not storage.is_dir():
+        raise SweepError(f"storage {storage} is a file, not a folder")
+    writable_parent = next((p for p in [storage, *storage.resolve().parents] if p.exists()), None)
+    if writable_parent is None or not os.access(writable_parent, os.W_OK | os.X_OK):
+        raise SweepError(f"storage {storage}: cannot write there ({writable_parent} is not writable)")
+    if (exp_dir / SPEC_FILE).exists():
+        raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+    if exp_dir.exists() and not {p.name for p in exp_dir.iterdir()} <= STARTED_ONLY:
+        raise SweepError(f"{exp_dir} holds files that are not a voxgraft sweep: give another name or --storage")
+    if (exp_dir / RESULTS_DIR).is_dir() and any((exp_dir / RESULTS_DIR).iterdir()):
+        raise SweepError(f"{exp_dir} holds results but no sweep spec: give another name or --storage")
 
 
 def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutcome:
