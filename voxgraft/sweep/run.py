@@ -43,7 +43,7 @@ def _trainable(sweep: Sweep, context: TrialContext):
 
 
 def _callbacks(sweep: Sweep, wandb: bool) -> list:
-    callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name)]
+    callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name, beside_experiment=not is_uri(sweep.storage))]
     if wandb:
         import importlib.util
 
@@ -130,15 +130,18 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
         spec = read_spec(directory)
     except SpecError as exc:
         raise SweepError(str(exc)) from None
+    sweep = spec.sweep
+    if not is_uri(directory):  # this folder, wherever it was copied or moved to, not where it began
+        sweep = sweep.model_copy(update={"storage": str(Path(directory).parent), "name": Path(directory).name})
     if "anchors" in spec.context:
         context = TrialContext(**spec.context)
     else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
-        context = prepare(spec.sweep)
+        context = prepare(sweep)
     if not tune.Tuner.can_restore(directory):
         raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
     _init_ray(address)
-    tuner = tune.Tuner.restore(directory, _trainable(spec.sweep, context), resume_unfinished=True, resume_errored=True)
-    return _outcome(spec.sweep, directory, tuner.fit())
+    tuner = tune.Tuner.restore(directory, _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
+    return _outcome(sweep, directory, tuner.fit())
 
 
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:

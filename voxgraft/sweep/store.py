@@ -14,6 +14,7 @@ duckdb and pyarrow.dataset read the directory directly; `table()` also resolves 
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 
@@ -186,7 +187,26 @@ class ResultsStore:
         table = ds.dataset(files, schema=SCHEMA, format="parquet").to_table()
         if _has_duplicate_keys(table):  # a trial re-reported after sealing: read in order, newest wins
             table = _newest_per_key(pa.concat_tables([pq.read_table(f, schema=SCHEMA) for f in files]))
+        table = table.set_column(table.schema.get_field_index("checkpoint"), "checkpoint", pa.array(
+            [_in_this_sweep(c, self.root.parent) for c in table["checkpoint"].to_pylist()], pa.string()))
         return table.sort_by([("trial_id", "ascending"), ("step", "ascending")])
+
+
+def _in_this_sweep(checkpoint: str | None, exp_dir: Path) -> str | None:
+    """A checkpoint path as this sweep folder holds it: relative paths (written since sweeps
+    became portable) resolve against the folder; an absolute one from an older store that points
+    into a folder of the same name elsewhere (the original of a copy) is rebased here when the
+    copy holds it, so a copy never reads or exports the original's checkpoints."""
+    if checkpoint is None or "://" in checkpoint:
+        return checkpoint
+    if not os.path.isabs(checkpoint):
+        return str(exp_dir / checkpoint)
+    marker = f"{os.sep}{exp_dir.name}{os.sep}"
+    if not checkpoint.startswith(str(exp_dir) + os.sep) and marker in checkpoint:
+        rebased = exp_dir / checkpoint.rsplit(marker, 1)[1]
+        if rebased.exists():
+            return str(rebased)
+    return checkpoint
 
 
 class CorruptStoreError(ValueError):

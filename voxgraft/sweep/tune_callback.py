@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ray.tune import Callback
 
+from voxgraft.layout import RESULTS_DIR
 from voxgraft.sweep.store import ResultsStore, report_row
 
 
@@ -14,25 +18,33 @@ class ResultsStoreCallback(Callback):
     the checkpoint saved with it.
     """
 
-    def __init__(self, store_root: str, sweep: str):
+    def __init__(self, store_root: str, sweep: str, beside_experiment: bool = False):
         self.store_root = store_root
         self.sweep = sweep
+        # Beside the experiment (local storage), the store is found from the trial's own
+        # experiment folder: Tune restores this callback pickled, and a copied or moved sweep
+        # must write its own store, never the original's.
+        self.beside_experiment = beside_experiment
         self._last: dict[str, dict] = {}
 
-    @property
-    def store(self) -> ResultsStore:
+    def store(self, trial) -> ResultsStore:
+        if getattr(self, "beside_experiment", False):
+            return ResultsStore(Path(trial.storage.experiment_fs_path) / RESULTS_DIR)
         return ResultsStore(self.store_root)
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
         row = report_row(self.sweep, trial.trial_id, result)
         self._last[trial.trial_id] = row
-        self.store.write(row)
+        self.store(trial).write(row)
 
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info):
         row = self._last.get(trial.trial_id)
         if row is not None and checkpoint is not None:
-            row["checkpoint"] = checkpoint.path
-            self.store.write(row)
+            path = checkpoint.path
+            if getattr(self, "beside_experiment", False):  # relative: the sweep folder can move
+                path = os.path.relpath(path, trial.storage.experiment_fs_path)
+            row["checkpoint"] = path
+            self.store(trial).write(row)
 
     def _finish(self, trial, status: str, message: str | None) -> None:
         row = self._last.get(trial.trial_id)
@@ -42,8 +54,8 @@ class ResultsStoreCallback(Callback):
             row["status"] = status
         if message and not row.get("message"):
             row["message"] = message
-        self.store.write(row)
-        self.store.seal(trial.trial_id)
+        self.store(trial).write(row)
+        self.store(trial).seal(trial.trial_id)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         row = self._last.get(trial.trial_id)
@@ -55,4 +67,4 @@ class ResultsStoreCallback(Callback):
         self._finish(trial, "error", str(error).strip().splitlines()[-1][:500])
 
     def __getstate__(self):
-        return {"store_root": self.store_root, "sweep": self.sweep, "_last": {}}
+        return {"store_root": self.store_root, "sweep": self.sweep, "beside_experiment": getattr(self, "beside_experiment", False), "_last": {}}

@@ -1,0 +1,49 @@
+"""A copied sweep folder is a sweep of its own: resuming the copy of an interrupted sweep writes
+only the copy (the original stays byte for byte as it was), and `pick` on the copy exports the
+copy's checkpoint, never the original's."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import yaml
+
+from tests.conftest import snapshot
+from tests.sweep.test_sweep import _sweep_data
+from voxgraft.cli import main
+from voxgraft.sweep.store import ResultsStore
+
+
+def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_recipient, corpora, tmp_path, capsys):
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", scheduler={"type": "none"})
+    data["search"] |= {"organs": ["decoder"], "lr": [1e-4, 1e-3], "steps": 6, "eval_every": 2}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data))
+    original = tmp_path / "sweeps" / "tiny"
+    store = ResultsStore(original / "results")
+    driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and (not store.root.exists() or store.table().num_rows < 2):
+        time.sleep(0.5)
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    assert 2 <= store.table().num_rows < 6, "kill the driver mid-sweep"
+
+    copy = tmp_path / "elsewhere" / "tiny"
+    shutil.copytree(original, copy)
+    before = snapshot(original)
+    assert main(["sweep", "--resume", str(copy)]) == 0
+    capsys.readouterr()
+    assert snapshot(original) == before  # the original, byte for byte
+    rows = ResultsStore(copy / "results").table().to_pylist()
+    assert len(rows) == 6 and all(r["checkpoint"].startswith(str(copy)) for r in rows if r["checkpoint"])
+
+    assert main(["pick", str(copy), "--export", str(tmp_path / "best")]) == 0
+    card = json.loads((tmp_path / "best" / "card.json").read_text())
+    assert card["source_checkpoint"].startswith(str(copy))
+    assert snapshot(original) == before
