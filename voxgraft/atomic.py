@@ -27,6 +27,12 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def atomic_directory(path: str | Path) -> Iterator[Path]:
     """Yield a temporary directory to fill; it replaces `path` (and anything there) on success."""
@@ -35,6 +41,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); the result is an ordinary folder
         if path.exists():
             # move the old one aside first, so a crash here never leaves neither
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
