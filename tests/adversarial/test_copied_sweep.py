@@ -47,3 +47,11 @@ def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_reci
     card = json.loads((tmp_path / "best" / "card.json").read_text())
     assert card["source_checkpoint"].startswith(str(copy))
     assert snapshot(original) == before
+
+    # the copy's picked checkpoint, truncated: named and refused, nothing exported
+    weights = next(p for p in (copy).rglob("organs.safetensors") if str(p.parent.parent) == card["source_checkpoint"])
+    weights.write_bytes(weights.read_bytes()[:100])
+    assert main(["pick", str(copy), "--export", str(tmp_path / "again")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unreadable transplant weights" in err and str(weights) in err
+    assert not (tmp_path / "again").exists() and snapshot(original) == before

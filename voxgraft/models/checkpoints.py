@@ -16,6 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import VitsConfig, VitsModel
 from transformers.utils import logging as transformers_logging
@@ -80,7 +81,7 @@ def _load_weights_file(weights: Path, config_path: Path | None) -> VitsModel:
     model = StyledVitsModel(config)
     try:
         tensors = load_file(str(weights))
-    except Exception as exc:  # safetensors raises its own error types for damaged files
+    except (OSError, SafetensorError) as exc:  # safetensors raises its own error type for damaged files
         raise CheckpointError(f"{weights}: unreadable safetensors file ({exc})") from None
     state = model.state_dict()
     missing = sorted(set(state) - set(tensors))
@@ -146,7 +147,10 @@ def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple
             f"{transplant_dir} was trained on recipient {str(meta.get('recipient_sha256'))[:12]}..., "
             f"but {recipient_dir} is {recipient.sha256[:12]}...: merge it with the recipient it was trained on"
         )
-    tensors = load_file(str(transplant_dir / TRANSPLANT_WEIGHTS))
+    try:
+        tensors = load_file(str(transplant_dir / TRANSPLANT_WEIGHTS))
+    except (OSError, SafetensorError) as exc:  # missing, truncated or not safetensors at all
+        raise CheckpointError(f"{transplant_dir / TRANSPLANT_WEIGHTS}: unreadable transplant weights ({exc}); this checkpoint cannot be exported") from None
     size = meta.get("style_latent_size")
     if size and (not has_style(recipient.model) or recipient.model.style.latent_size != size):
         if "style" not in meta["organs"]:
