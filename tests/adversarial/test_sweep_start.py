@@ -2,6 +2,7 @@
 its trials ran (Ray unreachable) leaves nothing that blocks a rerun; a folder holding someone
 else's files is never taken over."""
 
+import pytest
 import yaml
 
 from tests.conftest import snapshot
@@ -43,3 +44,14 @@ def test_a_start_that_failed_before_its_trials_can_be_rerun_as_is(tiny_recipient
     assert main(["sweep", path]) == 2
     assert "holds files that are not a voxgraft sweep" in capsys.readouterr().err
     assert snapshot(tmp_path) == before and len(attempts) == 2
+
+
+def test_resources_no_node_can_offer_are_refused_before_anything(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("voxgraft.sweep.run._init_ray", lambda address: pytest.fail("Ray must not start"))
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", resources={"cpu": 1000})
+    path = _write(tmp_path, data)
+    before = snapshot(tmp_path)
+    assert main(["sweep", path]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: resources: a trial asks for 1000 CPU and 0 GPU, but no node of this machine has that")
+    assert len(err.splitlines()) == 1 and snapshot(tmp_path) == before

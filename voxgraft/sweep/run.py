@@ -90,15 +90,42 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     exp_dir = experiment_dir(sweep)
     if not is_uri(exp_dir):
         _check_local_start(sweep, Path(exp_dir))
+    if address is None:
+        _check_fits(sweep, [_this_machine()], "this machine")
     callbacks = _callbacks(sweep, wandb)
     context = prepare(sweep)
     _init_ray(address)
+    if address is not None:
+        _check_fits(sweep, _cluster_nodes(), f"the cluster at {address}")
     tuner = tune.Tuner(
         _trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep),
         run_config=_run_config(sweep, exp_dir, callbacks),
     )
     write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
     return _outcome(sweep, exp_dir, tuner.fit())
+
+
+def _this_machine() -> dict[str, float]:
+    import torch
+
+    return {"CPU": float(os.cpu_count() or 1), "GPU": float(torch.cuda.device_count())}
+
+
+def _cluster_nodes() -> list[dict[str, float]]:
+    import ray
+
+    return [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+
+
+def _check_fits(sweep: Sweep, nodes: list[dict[str, float]], where: str) -> None:
+    """A trial asking for more than any one node has would wait PENDING forever."""
+    need = {"CPU": sweep.resources.cpu, "GPU": sweep.resources.gpu}
+    if not any(all(node.get(k, 0.0) >= v for k, v in need.items()) for node in nodes):
+        biggest = max(nodes, key=lambda n: (n.get("GPU", 0.0), n.get("CPU", 0.0)), default={})
+        raise SweepError(
+            f"resources: a trial asks for {need['CPU']:g} CPU and {need['GPU']:g} GPU, but no node of {where} has that "
+            f"(the largest: {biggest.get('CPU', 0.0):g} CPU, {biggest.get('GPU', 0.0):g} GPU): no trial could ever start"
+        )
 
 
 STARTED_ONLY = {REFERENCES_DIR, RESULTS_DIR}  # what a start that failed before Ray ran may leave
