@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import VitsConfig, VitsModel
@@ -174,3 +176,16 @@ def merge(transplant_dir: str | Path, recipient_dir: str | Path, out_dir: str | 
         model.save_pretrained(str(tmp))
         shutil.copy2(Path(transplant_dir) / SYMBOLS_FILENAME, tmp / SYMBOLS_FILENAME)
     return Path(out_dir)
+
+
+def load_training_state(path: str | Path) -> dict:
+    """A training state voxgraft saved (optimizers, discriminator), read with torch's
+    weights-only loader: anything else, a pickle that would run code included, is refused."""
+    try:
+        state = torch.load(path, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: not a training state voxgraft can read ({first[:200]}); move it away to start without it") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a training state voxgraft wrote (a {type(state).__name__}, not a mapping)")
+    return state

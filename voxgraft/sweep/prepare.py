@@ -16,7 +16,7 @@ from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import references_dir
 from voxgraft.sweep.measurable import UnmeasurableObjective, check_anchors, check_donor_alignments, mas_warnings
-from voxgraft.trainables.transplant import TrialContext, recipient_symbols
+from voxgraft.trainables.transplant import TrialContext, discriminator_config, recipient_symbols
 from voxgraft.training.recipient_data import open_for_recipient
 
 
@@ -28,6 +28,7 @@ def prepare(sweep: Sweep) -> TrialContext:
     """The trial context of `sweep`, with its anchors measured and its references written."""
     recipient = Path(sweep.recipient)
     loaded = load_recipient(recipient)  # fails here, clearly, rather than in every trial
+    discriminator_config(recipient)  # so does a training state beside it that the trials could not read
     if sweep.search.vae_latent and not loaded.model.config.speaker_embedding_size:
         raise SweepError(
             f"{recipient}: the sweep sets vae_latent, but this recipient has no global conditioning for a style "

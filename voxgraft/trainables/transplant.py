@@ -40,7 +40,7 @@ from voxgraft.evaluate.registry import OBJECTIVES
 from voxgraft.evaluate.render import Utterances, render
 from voxgraft.evaluate.style import style_measures
 from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
-from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, save_transplant
+from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, load_training_state, save_transplant
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.models.style_latents import speak_as_donor
@@ -77,7 +77,7 @@ def discriminator_config(recipient: Path) -> tuple[DiscriminatorConfig | None, d
     fresh one of the default size."""
     if recipient.is_dir() and (recipient / STATE_FILE).exists():
         record = json.loads((recipient / RECORD_FILE).read_text()) if (recipient / RECORD_FILE).exists() else {}
-        state = torch.load(recipient / STATE_FILE, weights_only=True)
+        state = load_training_state(recipient / STATE_FILE)
         return DISCRIMINATORS.get(record.get("config", "base")), state.get("discriminator")
     return None, None
 
@@ -153,7 +153,7 @@ class TransplantTrial:
             return
         with checkpoint.as_directory() as ckpt:
             self.model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
-            self.trainer.load_state_dict(torch.load(Path(ckpt) / TRAINER_STATE, weights_only=True))
+            self.trainer.load_state_dict(load_training_state(Path(ckpt) / TRAINER_STATE))
 
     def train(self) -> None:
         self.trainer.run(self.data, self.config["steps"], self.after_step)

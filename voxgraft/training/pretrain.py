@@ -21,7 +21,7 @@ from voxgraft.atomic import atomic_directory
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
 from voxgraft.data.voice_mix import open_voice_mix
-from voxgraft.models.checkpoints import CheckpointError, load_recipient
+from voxgraft.models.checkpoints import CheckpointError, load_recipient, load_training_state
 from voxgraft.models.configs import named_config
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
@@ -134,7 +134,7 @@ def pretrain(
     params = apply_freeze_plan(model, plan)
     trainer = Trainer(model, plan_step(plan.trainable, settings.alignment), params, settings.train, DISCRIMINATORS.get(config_name))
     if existing and (out_dir / STATE_FILE).exists():
-        trainer.load_state_dict(torch.load(out_dir / STATE_FILE, weights_only=True))
+        trainer.load_state_dict(load_training_state(out_dir / STATE_FILE))
     resumed_from = trainer.step_count
 
     heldout = data.heldout_batch() if data.heldout_indices else None
