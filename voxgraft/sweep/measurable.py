@@ -44,10 +44,12 @@ def check_anchors(sweep: Sweep, anchors: Anchors) -> None:
         measure = metric.removeprefix("transfer_")
         parts = {"cadence": CADENCE_TRANSFERS, "timbre": TIMBRE_TRANSFERS}.get(measure, (measure,))
         if not any(_defined(anchors, p) for p in parts):
-            shown = ", ".join(f"{p}: recipient {anchors.recipient.get(p, math.nan):.4g}, donor {anchors.donor.get(p, math.nan):.4g}" for p in parts)
+            ends = [(p, anchors.recipient.get(p, math.nan), anchors.donor.get(p, math.nan)) for p in parts]
+            shown = ", ".join(f"{p}: recipient {low:.4g}, donor {high:.4g}" for p, low, high in ends)
+            unmeasured = any(not (math.isfinite(low) and math.isfinite(high)) for _, low, high in ends)
             raise UnmeasurableObjective(
                 f"objective {metric} cannot be measured for this donor (its two ends, {shown}, are unmeasured or too close): "
-                f"{ALIGN_HINT if 'nan' in shown else 'choose another objective'}"
+                f"{ALIGN_HINT if unmeasured else 'choose another objective'}"
             )
 
 
