@@ -8,7 +8,14 @@ import torch
 from voxgraft.data.piper_symbols import PiperSymbols
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.data.training_set import open_training_set
-from voxgraft.evaluate.alignment_error import _mean_error, alignment_health, boundary_errors, phoneme_ids, trial_alignment_health
+from voxgraft.evaluate.alignment_error import (
+    _mean_error,
+    alignment_health,
+    boundary_errors,
+    phoneme_ids,
+    trial_alignment_health,
+    trial_alignment_measures,
+)
 from voxgraft.evaluate.artifacts import rejection
 from voxgraft.models.checkpoints import load_recipient
 
@@ -65,3 +72,15 @@ def test_mas_on_the_tiny_recipient_degenerates_and_is_a_rejection_sign(tiny_reci
     score, rejected = rejection(learned)
     assert rejected and score >= 1.0, learned
     assert not rejection(forced)[1]
+
+
+def test_one_mas_run_serves_boundary_errors_and_health(tiny_recipient, corpora):
+    model_dir = tiny_recipient[0]
+    model = load_recipient(model_dir).model
+    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
+    batch = data.heldout_batch()
+    ends = [data.dataset.phoneme_ends(data.dataset.ids[i]) for i in data.heldout_indices]
+    phonemes = phoneme_ids(SymbolTable.load(model_dir))
+    together = trial_alignment_measures(model, batch, ends, FRAME_MS, "learned", phonemes)
+    apart = boundary_errors(model, batch, ends, FRAME_MS) | trial_alignment_health(model, batch, "learned", phonemes)
+    assert together == pytest.approx(apart)

@@ -37,14 +37,16 @@ def _mean_error(durations: torch.Tensor, truth: torch.Tensor, ends: list[list[in
     return float(torch.cat(errors).mean()) if errors else float("nan")
 
 
-def boundary_errors(model, batch: Batch, ends: list[list[int]], frame_ms: float) -> dict[str, float]:
-    """Both errors in ms; empty when the held-out utterances have no alignment."""
+def boundary_errors(model, batch: Batch, ends: list[list[int]], frame_ms: float, mas: torch.Tensor | None = None) -> dict[str, float]:
+    """Both errors in ms; empty when the held-out utterances have no alignment. `mas`: the
+    MAS path when the caller has it already."""
     if batch.durations is None or not any(ends):
         return {}
     truth = batch.durations.to(torch.long)
     forced = ensure_min_one_frame(batch.durations, batch.token_lengths)
+    mas = mas_durations(model, batch) if mas is None else mas
     return {
-        "mas_boundary_error_ms": _mean_error(mas_durations(model, batch).long(), truth, ends) * frame_ms,
+        "mas_boundary_error_ms": _mean_error(mas.long(), truth, ends) * frame_ms,
         "forced_boundary_error_ms": _mean_error(forced.long(), truth, ends) * frame_ms,
     }
 
@@ -64,7 +66,7 @@ def alignment_health(durations: torch.Tensor, token_ids: torch.Tensor, token_len
     one_frame, voiced, largest = 0, 0, 0.0
     for row, ids, length in zip(durations.long(), token_ids, token_lengths.tolist()):
         d = row[:length]
-        held = d[torch.isin(ids[:length], phonemes)]
+        held = d[torch.isin(ids[:length], phonemes.to(ids.device))]  # phonemes live on the CPU; a batch may not
         one_frame += int((held == 1).sum())
         voiced += len(held)
         if d.sum() > 0:
@@ -72,12 +74,21 @@ def alignment_health(durations: torch.Tensor, token_ids: torch.Tensor, token_len
     return {"one_frame_token_share": one_frame / voiced if voiced else float("nan"), "token_frame_share_max": largest}
 
 
-def trial_alignment_health(model, batch: Batch, alignment: str, phonemes: torch.Tensor) -> dict[str, float]:
+def trial_alignment_health(model, batch: Batch, alignment: str, phonemes: torch.Tensor, mas: torch.Tensor | None = None) -> dict[str, float]:
     """Health of the path a trial trains on: MAS's for learned alignment, the forced one else."""
     if alignment == "learned":
-        path = mas_durations(model, batch)
+        path = mas_durations(model, batch) if mas is None else mas
     elif batch.durations is not None:
         path = ensure_min_one_frame(batch.durations, batch.token_lengths)
     else:
         return {}
     return alignment_health(path, batch.token_ids, batch.token_lengths, phonemes)
+
+
+def trial_alignment_measures(
+    model, batch: Batch, ends: list[list[int]], frame_ms: float, alignment: str, phonemes: torch.Tensor
+) -> dict[str, float]:
+    """Boundary errors and the health of the trial's path, running MAS once for both."""
+    needs_mas = alignment == "learned" or (batch.durations is not None and any(ends))
+    mas = mas_durations(model, batch) if needs_mas else None
+    return boundary_errors(model, batch, ends, frame_ms, mas) | trial_alignment_health(model, batch, alignment, phonemes, mas)

@@ -32,7 +32,7 @@ from safetensors.torch import load_file
 
 from voxgraft.data.piper_symbols import PiperSymbols, load_model_symbols
 from voxgraft.data.symbols import SymbolTable
-from voxgraft.evaluate.alignment_error import boundary_errors, phoneme_ids, trial_alignment_health
+from voxgraft.evaluate.alignment_error import phoneme_ids, trial_alignment_measures
 from voxgraft.evaluate.anchors import Anchors
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.heldout_losses import heldout_losses
@@ -122,6 +122,7 @@ class TransplantTrial:
         recipient = load_recipient(recipient_path)
         self.recipient_sha256 = recipient.sha256
         self.symbols = recipient_symbols(recipient_path)
+        self.phonemes = phoneme_ids(self.symbols)  # the ids whose frames the alignment-health signs count
         self.data = open_for_recipient(self.context.donor, self.config["alignment"], recipient.model, self.symbols, self.context.heldout)
         self.model = model = recipient.model.to(self.device)
         self.recipient_speech = None  # the untouched recipient's, against which the style latent's separation is measured
@@ -208,8 +209,9 @@ class TransplantTrial:
         """Every evaluation metric of the model as it is now, and its rendering of the held-out sentences."""
         model = self.model
         metrics = heldout_losses(model, self.heldout, self.plan, self.symbols.blank_id, self.train_config.segment_frames)
-        metrics.update(boundary_errors(model, self.heldout, self.heldout_phoneme_ends, self.frame_ms))
-        metrics.update(trial_alignment_health(model, self.heldout, self.config["alignment"], phoneme_ids(self.symbols)))
+        metrics.update(trial_alignment_measures(
+            model, self.heldout, self.heldout_phoneme_ends, self.frame_ms, self.config["alignment"], self.phonemes
+        ))
         if has_style(model):
             speak_as_donor(model, self.data)
             metrics.update(style_measures(model, self.heldout, self.recipient_speech))
