@@ -36,12 +36,17 @@ def test_phoneme_ends_skip_marks_pauses_and_silent_tokens():
     assert SymbolTable.default().token_ends(tokens)[:3] == [2, 4, 6]
 
 
-def test_forced_path_is_within_a_frame_and_mas_is_measured(tiny_recipient, corpora):
+def _donor_heldout(tiny_recipient, corpora):
+    """The tiny recipient, the cadence donor's held-out batch, its phoneme ends and phoneme ids."""
     model_dir = tiny_recipient[0]
-    model = load_recipient(model_dir).model
-    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
-    batch = data.heldout_batch()
+    symbols = SymbolTable.load(model_dir)
+    data = open_training_set(corpora["cadence_donor"], "forced", symbols=symbols, heldout=3)
     ends = [data.dataset.phoneme_ends(data.dataset.ids[i]) for i in data.heldout_indices]
+    return load_recipient(model_dir).model, data.heldout_batch(), ends, phoneme_ids(symbols)
+
+
+def test_forced_path_is_within_a_frame_and_mas_is_measured(tiny_recipient, corpora):
+    model, batch, ends, _ = _donor_heldout(tiny_recipient, corpora)
     assert all(len(e) > 5 for e in ends)
     errors = boundary_errors(model, batch, ends, FRAME_MS)
     assert 0 <= errors["forced_boundary_error_ms"] <= FRAME_MS
@@ -61,11 +66,7 @@ def test_health_of_a_path_counts_one_frame_ids_and_the_largest_hold():
 def test_mas_on_the_tiny_recipient_degenerates_and_is_a_rejection_sign(tiny_recipient, corpora):
     """The backwards cadence transplant's cause: MAS on a recipient that speaks a buzz gives a
     donor's tokens one frame each and hands most frames to a few; forced paths stay healthy."""
-    model_dir = tiny_recipient[0]
-    model = load_recipient(model_dir).model
-    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
-    batch = data.heldout_batch()
-    phonemes = phoneme_ids(SymbolTable.load(model_dir))
+    model, batch, _, phonemes = _donor_heldout(tiny_recipient, corpora)
     learned = trial_alignment_health(model, batch, "learned", phonemes)
     forced = trial_alignment_health(model, batch, "forced", phonemes)
     assert forced["one_frame_token_share"] < 0.25 and forced["token_frame_share_max"] < 0.25
@@ -75,12 +76,7 @@ def test_mas_on_the_tiny_recipient_degenerates_and_is_a_rejection_sign(tiny_reci
 
 
 def test_one_mas_run_serves_boundary_errors_and_health(tiny_recipient, corpora):
-    model_dir = tiny_recipient[0]
-    model = load_recipient(model_dir).model
-    data = open_training_set(corpora["cadence_donor"], "forced", symbols=SymbolTable.load(model_dir), heldout=3)
-    batch = data.heldout_batch()
-    ends = [data.dataset.phoneme_ends(data.dataset.ids[i]) for i in data.heldout_indices]
-    phonemes = phoneme_ids(SymbolTable.load(model_dir))
+    model, batch, ends, phonemes = _donor_heldout(tiny_recipient, corpora)
     together = trial_alignment_measures(model, batch, ends, FRAME_MS, "learned", phonemes)
     apart = boundary_errors(model, batch, ends, FRAME_MS) | trial_alignment_health(model, batch, "learned", phonemes)
     assert together == pytest.approx(apart)
