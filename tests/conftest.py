@@ -109,7 +109,9 @@ def local_ray():
     that is running (sweep/run.py starts one only when none is)."""
     import ray
 
-    ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from voxgraft.sweep.ray_processes import start_local_ray
+
+    start_local_ray(lambda: ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False))
     yield
     ray.shutdown()
 

@@ -2,13 +2,15 @@
 its trials ran (Ray unreachable) leaves nothing that blocks a rerun; a folder holding someone
 else's files is never taken over."""
 
+import socket
+
 import pytest
 import yaml
 
 from tests.conftest import snapshot
 from tests.sweep.test_sweep import _sweep_data
 from voxgraft.cli import main
-from voxgraft.sweep.prepare import SweepError
+from voxgraft.sweep.ray_address import DRIVER_TIMEOUT_ENV
 
 
 def _write(tmp_path, data):
@@ -26,24 +28,44 @@ def test_storage_that_is_a_file_is_refused(tiny_recipient, corpora, tmp_path, ca
     assert snapshot(tmp_path) == before
 
 
-def test_a_start_that_failed_before_its_trials_can_be_rerun_as_is(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
-    attempts = []
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def unreachable(address):
-        attempts.append(address)
-        raise SweepError(f"cannot start or reach Ray at {address}: connection refused")
 
-    monkeypatch.setattr("voxgraft.sweep.run._init_ray", unreachable)
+def test_an_unreachable_address_writes_nothing_and_can_be_rerun_as_is(tiny_recipient, corpora, tmp_path, capsys):
+    address = f"127.0.0.1:{_closed_port()}"
     path = _write(tmp_path, _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps"))
-    for _ in range(2):
-        assert main(["sweep", path, "--address", "127.0.0.1:1"]) == 2
-        assert capsys.readouterr().err.strip() == "error: cannot start or reach Ray at 127.0.0.1:1: connection refused"
-    assert attempts == ["127.0.0.1:1", "127.0.0.1:1"]  # the second start was not refused as "already holds a sweep"
+    before = snapshot(tmp_path)
+    for _ in range(2):  # nothing is written, so nothing blocks the second start
+        assert main(["sweep", path, "--address", address]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"error: cannot reach Ray: nothing answers at {address} (Connection refused); "
+            f"is the cluster up? try `ray status --address {address}`"
+        )
+        assert snapshot(tmp_path) == before
+    (tmp_path / "sweeps" / "tiny").mkdir(parents=True)
     (tmp_path / "sweeps" / "tiny" / "notes.txt").write_text("someone else's")
     before = snapshot(tmp_path)
     assert main(["sweep", path]) == 2
     assert "holds files that are not a voxgraft sweep" in capsys.readouterr().err
-    assert snapshot(tmp_path) == before and len(attempts) == 2
+    assert snapshot(tmp_path) == before
+
+
+def test_an_address_that_accepts_but_never_answers_fails_in_bounded_time(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+    """A port that accepts connections but is not Ray: ray.init alone would block for minutes."""
+    monkeypatch.setenv(DRIVER_TIMEOUT_ENV, "5")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        path = _write(tmp_path, _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps"))
+        before = snapshot(tmp_path)
+        assert main(["sweep", path, "--address", address]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot reach Ray: Ray at {address} did not accept a driver within 5 s; is it a Ray head's GCS port?"
+    assert snapshot(tmp_path) == before
 
 
 def test_resources_no_node_can_offer_are_refused_before_anything(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
+from voxgraft.console import err_console
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, is_uri, read_spec, results_dir, write_spec
 from voxgraft.search_spaces.tuner import param_space, tune_config
 from voxgraft.sweep.best import best
 from voxgraft.sweep.prepare import SweepError, prepare
+from voxgraft.sweep.ray_address import UnreachableRay, check_reachable
+from voxgraft.sweep.ray_processes import start_local_ray
 from voxgraft.sweep.store import ResultsStore
 from voxgraft.sweep.tune_callback import ResultsStoreCallback
 from voxgraft.trainables.transplant import TrialContext, transplant_trial
@@ -57,14 +60,36 @@ def _callbacks(sweep: Sweep, wandb: bool) -> list:
     return callbacks
 
 
+def _check_address(address: str | None) -> None:
+    """Before anything is written: an unreachable cluster fails in bounded time, leaving nothing."""
+    import ray
+
+    if address is None or ray.is_initialized():
+        return
+    try:
+        check_reachable(address)
+    except UnreachableRay as exc:
+        raise SweepError(f"cannot reach Ray: {exc}") from None
+
+
 def _init_ray(address: str | None) -> None:
     import ray
 
-    if not ray.is_initialized():
-        try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-        except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:  # what ray.init raises for a bad address
-            raise SweepError(f"cannot start or reach Ray at {address or 'this machine'}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+    if ray.is_initialized():
+        return
+
+    def init():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+
+    try:
+        if address is None:
+            orphans = start_local_ray(init)
+            if orphans:
+                err_console.print(f"stopped {orphans} Ray process(es) left running by an earlier voxgraft that was killed")
+        else:
+            init()
+    except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:  # what ray.init raises for a bad address
+        raise SweepError(f"cannot start or reach Ray at {address or 'this machine'}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
 
 
 def _run_config(sweep: Sweep, exp_dir: str, callbacks: list):
@@ -92,6 +117,7 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         _check_local_start(sweep, Path(exp_dir))
     if address is None:
         _check_fits(sweep, [_this_machine()], "this machine")
+    _check_address(address)
     callbacks = _callbacks(sweep, wandb)
     context = prepare(sweep)
     _init_ray(address)
@@ -158,6 +184,7 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
     except SpecError as exc:
         raise SweepError(str(exc)) from None
     sweep = spec.sweep
+    _check_address(address)
     if not is_uri(directory):  # this folder, wherever it was copied or moved to, not where it began
         sweep = sweep.model_copy(update={"storage": str(Path(directory).parent), "name": Path(directory).name})
     if "anchors" in spec.context:
