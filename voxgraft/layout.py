@@ -7,6 +7,7 @@ cannot drift apart.
       results/                 the Parquet results store (sweep/store.py)
       references/              anchors.json and the recipient's and donor's renderings
       report/                  index.html and summary.md (voxgraft report)
+      unusable_checkpoints.json  checkpoints `pick` found unreadable, never offered again
       <trial>/checkpoint_*/    transplant/ (organ-delta checkpoint), samples/, trainer.pt
 """
 
@@ -16,6 +17,7 @@ REFERENCES_DIR = "references"
 REPORT_DIR = "report"
 TRANSPLANT_SUBDIR = "transplant"
 SAMPLES_SUBDIR = "samples"  # the held-out sentences as a checkpoint speaks them
+UNUSABLE_FILE = "unusable_checkpoints.json"
 
 
 def unsafe_name_reason(name: str) -> str | None:

@@ -48,10 +48,24 @@ def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_reci
     assert card["source_checkpoint"].startswith(str(copy))
     assert snapshot(original) == before
 
-    # the copy's picked checkpoint, truncated: named and refused, nothing exported
-    weights = next(p for p in (copy).rglob("organs.safetensors") if str(p.parent.parent) == card["source_checkpoint"])
+    # the copy's picked checkpoint, truncated: named, marked, never exported; the next best is
+    weights = next(p for p in copy.rglob("organs.safetensors") if str(p.parent.parent) == card["source_checkpoint"])
     weights.write_bytes(weights.read_bytes()[:100])
-    assert main(["pick", str(copy), "--export", str(tmp_path / "again")]) == 2
+    assert main(["pick", str(copy), "--export", str(tmp_path / "again")]) == 0
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "unreadable transplant weights" in err and str(weights) in err
-    assert not (tmp_path / "again").exists() and snapshot(original) == before
+    assert len(err.splitlines()) == 1 and err.startswith("warning: trial ") and "unreadable transplant weights" in err
+    assert str(weights) in err and str(copy / "unusable_checkpoints.json") in err
+    again = json.loads((tmp_path / "again" / "card.json").read_text())
+    assert again["source_checkpoint"] != card["source_checkpoint"] and again["source_checkpoint"].startswith(str(copy))
+    assert main(["pick", str(copy), "--export", str(tmp_path / "again")]) == 0  # marked: not opened again
+    assert capsys.readouterr().err == ""
+    assert json.loads((tmp_path / "again" / "card.json").read_text())["source_checkpoint"] == again["source_checkpoint"]
+
+    # every checkpoint damaged: each named once, then one line, exit 2, nothing exported
+    for other in copy.rglob("organs.safetensors"):
+        other.write_bytes(b"")
+    assert main(["pick", str(copy), "--export", str(tmp_path / "none")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert all(line.startswith("warning: trial ") for line in lines[:-1]) and len(lines) >= 2
+    assert lines[-1].startswith("error: ") and "marked unusable" in lines[-1]
+    assert not (tmp_path / "none").exists() and snapshot(original) == before

@@ -18,11 +18,13 @@ from voxgraft.analysis.trials import read_rows, trial_table
 from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.evaluate.registry import METRICS
 from voxgraft.evaluate.registry import direction as metric_direction
-from voxgraft.layout import RESULTS_DIR
+from voxgraft.layout import RESULTS_DIR, TRANSPLANT_SUBDIR, UNUSABLE_FILE
+from voxgraft.models.checkpoints import CorruptCheckpointError, merged_model
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import eligible, ranked
 from voxgraft.sweep.export import CARD_FILE, ExportError, Pick, export, recipient_of
 from voxgraft.sweep.store import CorruptStoreError
+from voxgraft.sweep.unusable import mark_unusable
 
 
 class PickError(ValueError):
@@ -67,7 +69,9 @@ def choose(
     if rows.empty:
         raise PickError(f"{sweep_dir}: no results store with reports here (give a sweep's experiment directory)")
     if eligible(rows).empty:
-        raise PickError(f"{sweep_dir}: no kept, unrejected checkpoint to pick from")
+        marked = rows["checkpoint_problem"].notna().sum() if "checkpoint_problem" in rows else 0
+        also = f" ({marked} report(s) have a checkpoint marked unusable in {sweep_dir / UNUSABLE_FILE})" if marked else ""
+        raise PickError(f"{sweep_dir}: no kept, unrejected checkpoint to pick from{also}")
     if pareto_knee:
         best = _knee_order(rows, sweep_dir)
     else:
@@ -94,16 +98,19 @@ def _check_targets(targets: list[Path], out: Path, force: bool) -> None:
 
 def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | None = None, pareto_knee: bool = False,
                     top: int = 1, recipient: str | Path | None = None, fmt: str = "hf", force: bool = False,
-                    skip_corrupt: bool = False) -> list[tuple[Pick, Path]]:
+                    skip_corrupt: bool = False, warn=lambda line: None) -> list[tuple[Pick, Path]]:
     """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper.
-    A target folder holding files that are not a voxgraft export is refused unless `force`."""
+    A target folder holding files that are not a voxgraft export is refused unless `force`.
+    A chosen checkpoint found damaged is marked unusable, `warn`ed about, and the next is taken."""
     sweep_dir, out = Path(sweep_dir), Path(out)
     _check_targets([out] if top == 1 else [], out, force)  # before any work: a refusal costs nothing
-    picks = choose(sweep_dir, objective, pareto_knee, top, skip_corrupt)
+    choose_now = lambda: choose(sweep_dir, objective, pareto_knee, top, skip_corrupt)  # noqa: E731
+    picks = choose_now()
     try:
         recipient = Path(recipient) if recipient else recipient_of(sweep_dir)
     except ExportError as exc:
         raise PickError(str(exc)) from None
+    picks = _readable_picks(sweep_dir, recipient, warn, picks, choose_now)
     name = name_and_objectives(sweep_dir)[0]
     targets = [out if top == 1 else out / f"{p.rank}-{p.row['trial_id']}" for p in picks]
     _check_targets(targets, out, force)
@@ -114,3 +121,19 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
         except ExportError as exc:
             raise PickError(str(exc)) from None
     return exported
+
+
+def _readable_picks(sweep_dir: Path, recipient: Path, warn, picks: list[Pick], choose_now) -> list[Pick]:
+    """Open each chosen checkpoint; a damaged one is marked (so it is never offered again) and
+    the choice is made again without it."""
+    while True:
+        for p in picks:
+            try:
+                merged_model(p.checkpoint / TRANSPLANT_SUBDIR, recipient)
+            except CorruptCheckpointError as exc:
+                mark_unusable(sweep_dir, p.checkpoint, str(exc))
+                warn(f"trial {p.row['trial_id']} step {p.row['step']}: {exc}; marked unusable in {sweep_dir / UNUSABLE_FILE}")
+                break
+        else:
+            return picks
+        picks = choose_now()

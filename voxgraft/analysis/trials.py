@@ -15,6 +15,7 @@ import pandas as pd
 from voxgraft.layout import RESULTS_DIR
 from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
 from voxgraft.sweep.store import ResultsStore
+from voxgraft.sweep.unusable import without_unusable
 
 FACTORS = ("organs", "alignment", "lr_band", "vae_latent", "vae_beta")
 FAILED = ("rejected", "error")
@@ -37,8 +38,10 @@ def lr_band(lr: float) -> str:
 
 
 def read_rows(sweep_dir: str | Path, skip_corrupt: bool = False) -> pd.DataFrame:
-    """Every stored report of a sweep directory (its results/ store), oldest step first."""
-    return ResultsStore(Path(sweep_dir) / RESULTS_DIR).table(skip_corrupt).to_pandas()
+    """Every stored report of a sweep directory (its results/ store), oldest step first; a
+    checkpoint `pick` found unusable is no longer offered (sweep/unusable.py)."""
+    rows = ResultsStore(Path(sweep_dir) / RESULTS_DIR).table(skip_corrupt).to_pandas()
+    return without_unusable(rows, Path(sweep_dir))
 
 
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:

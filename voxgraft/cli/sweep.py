@@ -86,7 +86,7 @@ def cmd_pick(args: argparse.Namespace) -> int:
     try:
         exported = pick_and_export(
             args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format, args.force,
-            args.skip_corrupt,
+            args.skip_corrupt, warn=lambda line: err_console.print(f"warning: {line}", highlight=False, markup=False),
         )
     except (PickError, CheckpointError) as exc:
         return fail(str(exc))

@@ -44,6 +44,10 @@ class CheckpointError(ValueError):
     pass
 
 
+class CorruptCheckpointError(CheckpointError):
+    """The checkpoint itself is damaged (not a wrong recipient or a wrong argument)."""
+
+
 def weight_files(model_path: Path) -> list[Path]:
     if model_path.is_file():
         return [model_path]
@@ -142,7 +146,7 @@ def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple
     try:
         meta = json.loads((transplant_dir / TRANSPLANT_META).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{transplant_dir}: not a transplant checkpoint ({exc})") from None
+        raise CorruptCheckpointError(f"{transplant_dir}: not a transplant checkpoint ({exc})") from None
     recipient = load_recipient(recipient_dir)
     if meta.get("recipient_sha256") != recipient.sha256:
         raise CheckpointError(
@@ -152,7 +156,7 @@ def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple
     try:
         tensors = load_file(str(transplant_dir / TRANSPLANT_WEIGHTS))
     except (OSError, SafetensorError) as exc:  # missing, truncated or not safetensors at all
-        raise CheckpointError(f"{transplant_dir / TRANSPLANT_WEIGHTS}: unreadable transplant weights ({exc}); this checkpoint cannot be exported") from None
+        raise CorruptCheckpointError(f"{transplant_dir / TRANSPLANT_WEIGHTS}: unreadable transplant weights ({exc}); this checkpoint cannot be exported") from None
     size = meta.get("style_latent_size")
     if size and (not has_style(recipient.model) or recipient.model.style.latent_size != size):
         if "style" not in meta["organs"]:
@@ -161,10 +165,10 @@ def merged_model(transplant_dir: str | Path, recipient_dir: str | Path) -> tuple
     state = recipient.model.state_dict()
     expected = {k for k in state if k.startswith(_organ_prefixes(tuple(meta["organs"]))) or k == STYLE_LATENT_KEY}
     if set(tensors) != expected:
-        raise CheckpointError(f"{transplant_dir}: its tensors do not match organs {meta['organs']} of the recipient")
+        raise CorruptCheckpointError(f"{transplant_dir}: its tensors do not match organs {meta['organs']} of the recipient")
     for key, value in tensors.items():
         if value.shape != state[key].shape:
-            raise CheckpointError(f"{transplant_dir}: {key} has shape {tuple(value.shape)}, recipient {tuple(state[key].shape)}")
+            raise CorruptCheckpointError(f"{transplant_dir}: {key} has shape {tuple(value.shape)}, recipient {tuple(state[key].shape)}")
     recipient.model.load_state_dict(tensors, strict=False)
     return recipient.model, meta
 
