@@ -1,12 +1,15 @@
-"""Reading audio files as float32 mono at the model's sample rate."""
+"""Reading audio files as float32 mono at the model's sample rate, and writing 16-bit wavs."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import librosa
 import numpy as np
 import soundfile as sf
+
+from voxgraft.atomic import atomic_file
 
 MODEL_SAMPLE_RATE = 22050
 SILENCE_PEAK = 1e-3  # about -60 dBFS: a file whose loudest sample stays below this is silence
@@ -28,3 +31,14 @@ def load_audio(path: str | Path, sample_rate: int = MODEL_SAMPLE_RATE) -> np.nda
     if file_rate != sample_rate and len(audio):
         audio = librosa.resample(audio, orig_sr=file_rate, target_sr=sample_rate).astype(np.float32)
     return audio
+
+
+def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int) -> Path:
+    """A 16-bit mono wav, written atomically. Encoded in memory first: libsndfile reports a full
+    disk as "System error.", while a plain file write raises OSError(ENOSPC) naming the file."""
+    encoded = io.BytesIO()
+    sf.write(encoded, np.clip(wav, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(encoded.getvalue())
+    return path

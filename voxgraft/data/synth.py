@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from voxgraft.atomic import atomic_directory
 from voxgraft.data import espeak
 from voxgraft.data.alignment import FILENAME as ALIGNMENTS_FILENAME
 from voxgraft.data.alignment import Interval, write_alignments
+from voxgraft.data.audio import write_wav
 from voxgraft.data.espeak import EVENT_END, EVENT_PHONEME, EVENT_WORD, SynthEvent, VoiceSettings
 from voxgraft.data.phonemizer import clause_terminators, phonemize
 from voxgraft.data.sentences import generate_sentences
@@ -104,7 +104,7 @@ def _write_corpus(preset: str, count: int, seed: int, out_dir: Path, report: Cal
     lines = []
     for i, (utt_id, text) in enumerate(zip(utterance_ids(count), texts)):
         utt = synthesize_utterance(utt_id, text, settings)
-        sf.write(out_dir / "wavs" / f"{utt_id}.wav", utt.audio, SAMPLE_RATE, subtype="PCM_16")
+        write_wav(out_dir / "wavs" / f"{utt_id}.wav", utt.audio, SAMPLE_RATE)
         alignments[utt_id] = utt.intervals
         lines.append(f"{utt_id}|{text}|{text}")
         report(i + 1)

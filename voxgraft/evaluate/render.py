@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 from transformers import VitsModel
 
-from voxgraft.atomic import atomic_file
+from voxgraft.data.audio import write_wav
 from voxgraft.data.training_set import TrainingSet
 from voxgraft.evaluate.prosody import drop_blanks
 from voxgraft.models.inference import evaluation_mode, predict_durations, synthesize_tokens
@@ -80,10 +79,7 @@ def write_wavs(directory: Path, utterance_ids: list[str], wavs: list[np.ndarray]
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for uid, wav in zip(utterance_ids, wavs):
-        path = directory / f"{uid}.wav"
-        with atomic_file(path) as tmp:
-            sf.write(str(tmp), np.clip(wav, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
-        paths.append(path)
+        paths.append(write_wav(directory / f"{uid}.wav", wav, sample_rate))
     return paths
 
 

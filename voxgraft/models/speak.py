@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 
-from voxgraft.atomic import atomic_file
 from voxgraft.data.alignment import frame_durations, read_alignments, repair
-from voxgraft.data.audio import load_audio
+from voxgraft.data.audio import load_audio, write_wav
 from voxgraft.data.corpus import read_corpus
 from voxgraft.data.espeak import VoiceSettings
 from voxgraft.data.features import FeatureParams
@@ -158,6 +156,5 @@ def speak(
     wav = np.concatenate(chunks)
     out_wav = Path(out_wav)
     out_wav.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(out_wav) as tmp:
-        sf.write(str(tmp), np.clip(wav, -1.0, 1.0), model.config.sampling_rate, subtype="PCM_16", format="WAV")
+    write_wav(out_wav, wav, model.config.sampling_rate)
     return len(wav) / model.config.sampling_rate

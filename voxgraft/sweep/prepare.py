@@ -47,8 +47,12 @@ def prepare(sweep: Sweep) -> TrialContext:
             check_anchors(sweep, anchors)
         except UnmeasurableObjective as exc:
             raise SweepError(str(exc)) from None
-        shutil.copytree(scratch, references_dir(sweep), dirs_exist_ok=True)
-    write_anchors(anchors, references_dir(sweep))
+        try:
+            shutil.copytree(scratch, references_dir(sweep), dirs_exist_ok=True)
+            write_anchors(anchors, references_dir(sweep))
+        except OSError:  # a full disk: no half copy is left; the rerun writes it whole
+            shutil.rmtree(references_dir(sweep), ignore_errors=True)
+            raise
     for line in mas_warnings(sweep, anchors):
         console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     return TrialContext(
