@@ -61,10 +61,9 @@ def _callbacks(sweep: Sweep, wandb: bool) -> list:
 
 
 def _check_address(address: str | None) -> None:
-    """Before anything is written: an unreachable cluster fails in bounded time, leaving nothing."""
-    import ray
-
-    if address is None or ray.is_initialized():
+    """Before anything is written: an unreachable cluster fails in bounded time, leaving nothing
+    (asked even when this process already runs a Ray: it may not be the one at `address`)."""
+    if address is None:
         return
     try:
         check_reachable(address)
