@@ -36,6 +36,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
     console.print(f"active losses: {', '.join(plan.losses)}", highlight=False)
     if args.model:
         _print_provenance(Path(args.model))
+    return _print_step_memory(args) if args.memory else 0
+
+
+def _print_step_memory(args: argparse.Namespace) -> int:
+    from voxgraft.trainables.step_memory import measure_step_memory
+
+    if not args.model:
+        return fail("--memory measures a real recipient: pass --model")
+    if not 1 <= args.batch_size <= 4096 or not 0 < args.card_gb <= 4096:
+        return fail("--batch-size must be 1..4096 and --card-gb in (0, 4096]")
+    try:
+        m = measure_step_memory(Path(args.model), Path(args.memory), args.train, args.alignment, args.batch_size)
+    except ValueError as exc:  # CorpusError, TrainingSetError, CheckpointError, AlignmentError, unknown organ
+        return fail(str(exc))
+    kind = "reserved by the CUDA allocator" if m.device == "cuda" else "resident (CPU)"
+    console.print(f"step memory ({m.batch_size} rows, {m.steps} steps, {m.device}): peak {m.peak_mb:,.0f} MB {kind}; "
+                  f"{m.before_mb:,.0f} MB before the steps", highlight=False)
+    fits = m.trials_per_card(args.card_gb)
+    if fits is None:
+        console.print(f"trials per {args.card_gb:g} GB card: measure on a GPU (CPU memory does not translate)", highlight=False)
+    else:
+        console.print(f"trials per {args.card_gb:g} GB card: {fits} (each also pays ~500 MB of CUDA context)", highlight=False)
     return 0
 
 
@@ -154,6 +176,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     plan.add_argument("--alignment", default="forced", help=f"one of: {', '.join(STRATEGIES)}")
     plan.add_argument("--model", default=None, help="a model directory (default: a bare model of --config)")
     plan.add_argument("--config", default="base", choices=sorted(CONFIGS))
+    plan.add_argument("--memory", default=None, metavar="DONOR",
+                      help="also measure a training step's peak memory on this device with real steps on DONOR's largest batch (needs --model)")
+    plan.add_argument("--batch-size", type=int, default=16, help="with --memory: the batch size to measure")
+    plan.add_argument("--card-gb", type=float, default=24.0, help="with --memory on CUDA: the card to fit trials on")
     plan.set_defaults(func=cmd_plan)
 
     pre = sub.add_parser(

@@ -1,0 +1,47 @@
+"""`voxgraft plan --memory`: a real step's peak memory on this device, and one-line refusals."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import snapshot
+from voxgraft.cli import main
+from voxgraft.trainables.step_memory import StepMemory, measure_step_memory
+
+
+def test_a_timbre_step_peaks_above_a_cadence_step_and_above_what_was_loaded(tiny_recipient, corpora):
+    model_dir = tiny_recipient[0]
+    cadence = measure_step_memory(model_dir, corpora["cadence_donor"], "cadence", "forced", batch_size=4)
+    timbre = measure_step_memory(model_dir, corpora["cadence_donor"], "timbre", "forced", batch_size=4)
+    assert cadence.device == "cpu" and cadence.batch_size == 4 and cadence.trials_per_card(24) is None
+    assert cadence.peak_mb > cadence.before_mb and timbre.peak_mb > timbre.before_mb
+    # the decoder's activations and the discriminator only run when timbre organs train
+    assert timbre.peak_mb - timbre.before_mb > cadence.peak_mb - cadence.before_mb
+
+
+def test_trials_per_card_counts_the_cuda_context():
+    assert StepMemory("cuda", 16, 3, 900.0, 3596.0).trials_per_card(24) == 6  # 24576 // (3596 + 500)
+    assert StepMemory("cuda", 16, 3, 900.0, 30000.0).trials_per_card(24) == 0
+
+
+def test_plan_memory_prints_the_peak(tiny_recipient, corpora, capsys):
+    assert main(["plan", "--model", str(tiny_recipient[0]), "--train", "cadence", "--memory", str(corpora["cadence_donor"]),
+                 "--batch-size", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "step memory (4 rows, 3 steps, cpu): peak " in out and "trials per 24 GB card: measure on a GPU" in out
+
+
+@pytest.mark.parametrize("extra, message, lines", [
+    (["--memory", "DONOR"], "error: --memory measures a real recipient: pass --model", 1),
+    (["--model", "MODEL", "--memory", "DONOR", "--batch-size", "0"], "error: --batch-size must be 1..4096 and --card-gb in (0, 4096]", 1),
+    # a corpus error is its summary line plus one line per problem, as in every command that reads a corpus
+    (["--model", "MODEL", "--memory", "NOWHERE"], "error: NOWHERE: corpus has 1 problem(s)", 2),
+])
+def test_plan_memory_refuses_bad_input(tiny_recipient, corpora, tmp_path, capsys, extra, message, lines):
+    swap = {"DONOR": str(corpora["cadence_donor"]), "MODEL": str(tiny_recipient[0]), "NOWHERE": str(tmp_path / "nowhere")}
+    args = ["plan", "--train", "cadence", *[swap.get(a, a) for a in extra]]
+    before = snapshot(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == lines and err.startswith(message.replace("NOWHERE", str(tmp_path / "nowhere")))
+    assert snapshot(tmp_path) == before and not Path(tmp_path / "nowhere").exists()
