@@ -18,6 +18,7 @@ import psutil
 
 REFRESH_S = 2.0  # the agents start after ray.init returns, so the record is refreshed while Ray runs
 STOP_GRACE_S = 3.0
+_record = None  # this process's ProcessRecord, once it started a local Ray
 
 
 def records_dir() -> Path:
@@ -35,6 +36,12 @@ def _same_process(entry: dict) -> psutil.Process | None:
         return process if abs(process.create_time() - entry["created"]) < 0.01 else None
     except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, TypeError):
         return None
+
+
+def _is_ray(process: psutil.Process) -> bool:
+    """Ray's servers run from the ray package; its agents and workers retitle themselves `ray::…`."""
+    command = process.cmdline()
+    return bool(command) and (command[0].startswith("ray::") or any(f"{os.sep}ray{os.sep}" in part for part in command))
 
 
 class ProcessRecord:
@@ -56,8 +63,9 @@ class ProcessRecord:
     def refresh(self) -> None:
         for child in psutil.Process().children(recursive=True):
             try:
-                self.seen.setdefault(child.pid, _identity(child))
-            except psutil.NoSuchProcess:
+                if _is_ray(child):  # not the driver's other children (a test's subprocesses, say)
+                    self.seen.setdefault(child.pid, _identity(child))
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
         partial = self.path.with_suffix(".partial")
         partial.write_text(json.dumps({"driver": self.driver, "processes": list(self.seen.values())}))
@@ -112,10 +120,12 @@ def reap_orphans() -> int:
 def start_local_ray(init) -> int:
     """Stop orphans of earlier drivers, run `init` (which starts Ray) and record what it started.
     Returns how many orphaned processes were stopped."""
+    global _record
     orphans = reap_orphans()
     init()
-    record = ProcessRecord().start()
-    atexit.register(_shutdown, record)  # after a normal end, Ctrl-C or SIGTERM (Ray's handler exits)
+    if _record is None:  # one record per process, also when Ray is started again in it
+        _record = ProcessRecord().start()
+        atexit.register(_shutdown, _record)  # after a normal end, Ctrl-C or SIGTERM (Ray's handler exits)
     return orphans
 
 
