@@ -29,7 +29,7 @@ def unusable(sweep_dir: Path) -> dict[str, str]:
 
 def mark_unusable(sweep_dir: Path, checkpoint: Path, why: str) -> None:
     root = Path(sweep_dir).resolve()
-    marks = {str(Path(p).relative_to(root)): w for p, w in unusable(root).items()}
+    marks = {str(Path(p).relative_to(root)): w for p, w in unusable(root).items() if Path(p).is_relative_to(root)}
     marks[str(Path(checkpoint).resolve().relative_to(root))] = why  # pick only offers this sweep's checkpoints
     with atomic_file(sweep_dir / UNUSABLE_FILE) as tmp:
         tmp.write_text(json.dumps(marks, indent=1, sort_keys=True) + "\n")
@@ -39,7 +39,7 @@ def without_unusable(rows: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
     """The rows with marked checkpoints dropped from the `checkpoint` column (so no rule counts
     them as kept) and the reason in `checkpoint_problem`."""
     marks = unusable(sweep_dir)
-    if rows.empty or "checkpoint" not in rows:
+    if not marks or rows.empty or "checkpoint" not in rows:
         return rows
     problem = rows["checkpoint"].map(lambda c: marks.get(str(Path(c).resolve())) if isinstance(c, str) and "://" not in c else None)
     return rows.assign(checkpoint=rows["checkpoint"].where(problem.isna(), None), checkpoint_problem=problem)
