@@ -11,6 +11,8 @@ cannot drift apart.
       <trial>/checkpoint_*/    transplant/ (organ-delta checkpoint), samples/, trainer.pt
 """
 
+from pathlib import Path
+
 SPEC_FILE = "voxgraft_sweep.json"
 RESULTS_DIR = "results"
 REFERENCES_DIR = "references"
@@ -18,6 +20,21 @@ REPORT_DIR = "report"
 TRANSPLANT_SUBDIR = "transplant"
 SAMPLES_SUBDIR = "samples"  # the held-out sentences as a checkpoint speaks them
 UNUSABLE_FILE = "unusable_checkpoints.json"
+
+
+class OutsideRootError(ValueError):
+    pass
+
+
+def path_inside(root: str | Path, name: str, suffix: str = "") -> Path:
+    """`root/name+suffix`, refused unless it resolves inside `root`: the last guard before a
+    write, for names checked on input (utterance ids, sweep names, trial ids) that a stale or
+    edited file could still carry."""
+    reason = unsafe_name_reason(name)
+    path = Path(root) / f"{name}{suffix}"
+    if reason is not None or not path.resolve().is_relative_to(Path(root).resolve()):
+        raise OutsideRootError(f"{reason or repr(name) + ' leads outside ' + str(root)}: refusing to write {path}")
+    return path
 
 
 def unsafe_name_reason(name: str) -> str | None:

@@ -18,7 +18,7 @@ from voxgraft.analysis.trials import read_rows, trial_table
 from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.evaluate.registry import METRICS
 from voxgraft.evaluate.registry import direction as metric_direction
-from voxgraft.layout import RESULTS_DIR, TRANSPLANT_SUBDIR, UNUSABLE_FILE
+from voxgraft.layout import RESULTS_DIR, TRANSPLANT_SUBDIR, UNUSABLE_FILE, path_inside
 from voxgraft.models.checkpoints import CorruptCheckpointError, merged_model
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import eligible, ranked
@@ -112,7 +112,7 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
         raise PickError(str(exc)) from None
     picks = _readable_picks(sweep_dir, recipient, warn, picks, choose_now)
     name = name_and_objectives(sweep_dir)[0]
-    targets = [out if top == 1 else out / f"{p.rank}-{p.row['trial_id']}" for p in picks]
+    targets = [out if top == 1 else path_inside(out, f"{p.rank}-{p.row['trial_id']}") for p in picks]
     _check_targets(targets, out, force)
     exported = []
     for p, target in zip(picks, targets):

@@ -10,6 +10,7 @@ import shutil
 
 from voxgraft.cli import corpus, demo, model, recipient, style, sweep
 from voxgraft.console import Formatter, err_console, fail
+from voxgraft.layout import OutsideRootError
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a full disk, a quota, a file-size limit
 
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+    except OutsideRootError as exc:  # a name that slipped past its input check: never written
+        return fail(str(exc))
     except OSError as exc:
         message = _no_space(exc)
         if message is None:

@@ -19,6 +19,7 @@ from transformers import VitsModel
 from voxgraft.data.audio import write_wav
 from voxgraft.data.training_set import TrainingSet
 from voxgraft.evaluate.prosody import drop_blanks
+from voxgraft.layout import path_inside
 from voxgraft.models.inference import evaluation_mode, predict_durations, synthesize_tokens
 from voxgraft.models.training_forward import speaker_conditioning
 
@@ -79,7 +80,7 @@ def write_wavs(directory: Path, utterance_ids: list[str], wavs: list[np.ndarray]
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for uid, wav in zip(utterance_ids, wavs):
-        paths.append(write_wav(directory / f"{uid}.wav", wav, sample_rate))
+        paths.append(write_wav(path_inside(directory, uid, ".wav"), wav, sample_rate))
     return paths
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
+from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE, path_inside
 from voxgraft.search_spaces.schema import Sweep, SweepFileError, parse_sweep
 
 DEFAULT_OBJECTIVES = [("heldout_loss", "min")]  # the sweep file's default objective
@@ -41,8 +41,9 @@ def is_uri(location: str) -> bool:
 
 
 def experiment_dir(sweep: Sweep) -> str:
-    root = sweep.storage if is_uri(sweep.storage) else str(Path(sweep.storage).resolve())
-    return f"{root.rstrip('/')}/{sweep.name}"
+    if is_uri(sweep.storage):
+        return f"{sweep.storage.rstrip('/')}/{sweep.name}"
+    return str(path_inside(Path(sweep.storage).resolve(), sweep.name))
 
 
 def results_dir(sweep: Sweep) -> Path:
