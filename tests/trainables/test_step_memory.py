@@ -1,5 +1,8 @@
 """`voxgraft plan --memory`: a real step's peak memory on this device, and one-line refusals."""
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,14 +12,28 @@ from voxgraft.cli import main
 from voxgraft.trainables.step_memory import StepMemory, measure_step_memory
 
 
+def _measured(model_dir, donor, organs) -> tuple[float, float]:
+    """(before, peak) MB from `voxgraft plan --memory` in a fresh process, as a user runs it: in a
+    long-lived process (this test session) freed memory absorbs the step and RSS does not move."""
+    out = subprocess.run([sys.executable, "-m", "voxgraft", "plan", "--model", str(model_dir), "--train", organs,
+                          "--memory", str(donor), "--batch-size", "4"], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"step memory \(4 rows, 3 steps, cpu\): peak ([\d,]+) MB resident \(CPU\); ([\d,]+) MB before", out)
+    assert found, out
+    return float(found[2].replace(",", "")), float(found[1].replace(",", ""))
+
+
 def test_a_timbre_step_peaks_above_a_cadence_step_and_above_what_was_loaded(tiny_recipient, corpora):
-    model_dir = tiny_recipient[0]
-    cadence = measure_step_memory(model_dir, corpora["cadence_donor"], "cadence", "forced", batch_size=4)
-    timbre = measure_step_memory(model_dir, corpora["cadence_donor"], "timbre", "forced", batch_size=4)
-    assert cadence.device == "cpu" and cadence.batch_size == 4 and cadence.trials_per_card(24) is None
-    assert cadence.peak_mb > cadence.before_mb and timbre.peak_mb > timbre.before_mb
+    cadence_before, cadence_peak = _measured(tiny_recipient[0], corpora["cadence_donor"], "cadence")
+    timbre_before, timbre_peak = _measured(tiny_recipient[0], corpora["cadence_donor"], "timbre")
+    assert cadence_peak > cadence_before and timbre_peak > timbre_before
     # the decoder's activations and the discriminator only run when timbre organs train
-    assert timbre.peak_mb - timbre.before_mb > cadence.peak_mb - cadence.before_mb
+    assert timbre_peak - timbre_before > cadence_peak - cadence_before
+
+
+def test_a_measurement_in_this_process_is_of_this_device(tiny_recipient, corpora):
+    m = measure_step_memory(tiny_recipient[0], corpora["cadence_donor"], "cadence", "forced", batch_size=4)
+    assert m.device == "cpu" and m.batch_size == 4 and m.steps == 3 and m.peak_mb >= m.before_mb > 0
+    assert m.trials_per_card(24) is None
 
 
 def test_trials_per_card_counts_the_cuda_context():

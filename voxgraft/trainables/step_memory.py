@@ -5,7 +5,9 @@ discriminator when it left one).
 On CUDA the peak is what the caching allocator reserved (what the card must hold), plus the
 CUDA context every process pays; that gives how many such trials share a card. On CPU the peak
 is the process's resident memory, sampled while the steps run; it is said as such, and no
-per-card figure is derived from it (CPU and GPU memory use differ too much to translate).
+per-card figure is derived from it (CPU and GPU memory use differ too much to translate). The
+CPU figure means something only in a fresh process, as the CLI is: in a long-lived one, memory
+that earlier work freed absorbs the step and the resident size does not move.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class _RssPeak:
     """The highest resident memory of this process while the block runs, sampled every 5 ms."""
 
     def __enter__(self):
-        self.peak = psutil.Process().memory_info().rss
+        self.before = self.peak = psutil.Process().memory_info().rss
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -93,11 +95,10 @@ def measure_step_memory(
             trainer.step(batch)
         torch.cuda.synchronize(device)
         return StepMemory("cuda", rows, steps, before, torch.cuda.max_memory_reserved(device) / 2**20)
-    before = psutil.Process().memory_info().rss / 2**20
     with _RssPeak() as peak:
         for _ in range(steps):
             trainer.step(batch)
-    return StepMemory("cpu", rows, steps, before, peak.peak / 2**20)
+    return StepMemory("cpu", rows, steps, peak.before / 2**20, peak.peak / 2**20)
 
 
 def _largest_batch(data, batch_size: int):
