@@ -34,8 +34,9 @@ def load_audio(path: str | Path, sample_rate: int = MODEL_SAMPLE_RATE) -> np.nda
 
 
 def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int) -> Path:
-    """A 16-bit mono wav of float samples in [-1, 1] (clipped) or int16 samples, written atomically. Encoded in memory first: libsndfile reports a full
-    disk as "System error.", while a plain file write raises OSError(ENOSPC) naming the file."""
+    """A 16-bit mono wav of float samples in [-1, 1] (clipped) or int16 samples, written atomically.
+    Encoded in memory first: libsndfile reports a full disk as "System error.", while a plain file
+    write raises OSError(ENOSPC) naming the file."""
     wav = np.asarray(wav)
     if np.issubdtype(wav.dtype, np.floating):  # int16 samples (eSpeak's) are written as they are
         wav = np.clip(wav, -1.0, 1.0)

@@ -26,7 +26,7 @@ from voxgraft.training.plan import plan_step
 from voxgraft.training.recipient_data import open_for_recipient
 from voxgraft.training.trainer import TrainConfig, Trainer
 
-CUDA_CONTEXT_MB = 500.0  # per process, outside the allocator (CUDA 12, one device; measured figures vary ~300-600)
+CUDA_CONTEXT_MB = 500.0  # per process, outside the allocator: a typical figure, not yet measured by voxgraft
 SAMPLE_S = 0.005
 
 
