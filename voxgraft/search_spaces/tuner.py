@@ -69,4 +69,7 @@ def tune_config(sweep: Sweep) -> tune.TuneConfig:
         search_alg=searcher(sweep),
         scheduler=scheduler(sweep),
         num_samples=sweep.num_samples,
+        # a finished trial's worker runs the next one: no new process importing torch and
+        # transformers per trial; each trial still loads everything it trains afresh
+        reuse_actors=True,
     )

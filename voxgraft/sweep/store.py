@@ -55,6 +55,7 @@ SCHEMA = pa.schema(
         ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error
         ("message", pa.string()),
         ("checkpoint", pa.string()),
+        ("worker_pid", pa.int64()),  # the trial worker's process: trials that reused a worker share it
     ]
 )
 
@@ -90,6 +91,7 @@ def report_row(sweep: str, trial_id: str, result: dict, checkpoint: str | None =
         "status": result.get("status", "running"),
         "message": result.get("message"),
         "checkpoint": checkpoint,
+        "worker_pid": None if result.get("pid") is None else int(result["pid"]),
     }
     return row
 

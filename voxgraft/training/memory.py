@@ -14,6 +14,20 @@ def peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def reset_peak_memory(device: torch.device) -> bool:
+    """Start the peak over, so a trial in a reused worker measures its own peak, not the worst of
+    the trials before it. On CPU that is Linux's clear_refs; False where it cannot be reset."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return True
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # resets the peak resident set size that ru_maxrss reports
+        return True
+    except OSError:
+        return False
+
+
 def micro_batch_size(batch_size: int, micro_batches: int) -> int:
     """Rows per micro-batch when a batch is split in `micro_batches` slices."""
     return -(-batch_size // micro_batches)
