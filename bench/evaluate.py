@@ -18,14 +18,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+import librosa
 import torch
+from threadpoolctl import threadpool_limits
 
+from voxgraft.data.features import reference_pyin_f0
 from voxgraft.data.training_set import open_training_set
 from voxgraft.evaluate.anchors import compute_anchors
 from voxgraft.evaluate.artifacts import audio_signs
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.mcd import mcd_dtw
-from voxgraft.evaluate.prosody import f0_stats
+from voxgraft.evaluate.prosody import F0_FRAME, F0_MAX, F0_MIN, F0_SAMPLE_RATE, f0_stats
 from voxgraft.evaluate.render import render
 from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
@@ -35,13 +38,21 @@ from voxgraft.training.plan import plan_step
 from voxgraft.training.trainer import TrainConfig, Trainer
 
 
+def reference_f0(wav, sample_rate: int):
+    """What evaluation's F0 cost before the banded decoder: librosa.pyin on the same frames."""
+    wav = librosa.resample(wav, orig_sr=sample_rate, target_sr=F0_SAMPLE_RATE)
+    return reference_pyin_f0(wav, F0_SAMPLE_RATE, F0_FRAME, F0_FRAME // 4, F0_MIN, F0_MAX)
+
+
 def median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        tick = time.perf_counter()
+    """Median after a warm-up; numpy's BLAS on one thread, as evaluation runs its measures."""
+    with threadpool_limits(limits=1, user_api="blas"):
         fn()
-        times.append(time.perf_counter() - tick)
+        times = []
+        for _ in range(repeats):
+            tick = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - tick)
     return statistics.median(times)
 
 
@@ -81,7 +92,8 @@ def main() -> None:
         "whole evaluation": median_seconds(lambda: evaluator.evaluate(model), args.repeats),
         "  speak the sentences": median_seconds(lambda: render(model, utts), args.repeats),
         "  speaker embeddings": median_seconds(lambda: encoder.embed(rendering.wavs, sr), args.repeats),
-        "  F0 (pYIN)": median_seconds(lambda: f0_stats(rendering.wavs, sr), args.repeats),
+        "  F0 (pYIN, banded)": median_seconds(lambda: f0_stats(rendering.wavs, sr), args.repeats),
+        "  F0 (librosa.pyin)": median_seconds(lambda: [reference_f0(w, sr) for w in rendering.wavs], args.repeats),
         "  MCD with DTW": median_seconds(lambda: [mcd_dtw(a, b, sr) for a, b in zip(utts.recordings, rendering.wavs)], args.repeats),
         "  artifact signs": median_seconds(lambda: audio_signs(rendering.wavs, sr), args.repeats),
     }

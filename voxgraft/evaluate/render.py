@@ -21,7 +21,7 @@ from voxgraft.data.training_set import TrainingSet
 from voxgraft.evaluate.prosody import drop_blanks
 from voxgraft.layout import path_inside
 from voxgraft.models.inference import evaluation_mode, predict_durations, synthesize_tokens
-from voxgraft.models.training_forward import speaker_conditioning
+from voxgraft.models.training_forward import encode_text, speaker_conditioning
 
 NOISE_SCALE = 0.667  # VITS's default prior noise at inference
 
@@ -94,10 +94,11 @@ def render(model: VitsModel, utterances: Utterances, seed: int = 0, style_latent
         for ids in utterances.token_ids:
             tokens = torch.tensor([ids], device=device)
             mask = torch.ones_like(tokens, dtype=torch.bool)
-            predicted = predict_durations(model, tokens, mask, noise_scale=0.0, conditioning=conditioning)[0]
+            text = encode_text(model, tokens, mask)  # once for both the durations and the speech
+            predicted = predict_durations(model, tokens, mask, noise_scale=0.0, conditioning=conditioning, text=text)[0]
             durations = predicted.clamp(min=1).tolist()  # every token speaks, as at inference
             frames.append(durations)
-            wav = synthesize_tokens(model, ids, durations, noise_scale=NOISE_SCALE, seed=seed, style_latent=style_latent)
+            wav = synthesize_tokens(model, ids, durations, noise_scale=NOISE_SCALE, seed=seed, style_latent=style_latent, text=text)
             wavs.append(wav.numpy())
     hop = int(np.prod(model.config.upsample_rates))
     return Rendering(wavs, frames, model.config.sampling_rate, hop)

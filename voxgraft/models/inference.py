@@ -10,7 +10,7 @@ import torch
 from transformers import VitsModel
 
 from voxgraft.models.mas import durations_to_path
-from voxgraft.models.training_forward import encode_text, speaker_conditioning
+from voxgraft.models.training_forward import TextOutputs, encode_text, speaker_conditioning
 
 
 @contextlib.contextmanager
@@ -35,10 +35,11 @@ def predict_durations(
     speaker_id: int | None = None,
     conditioning: torch.Tensor | None = None,
     length_scale: float = 1.0,
+    text: TextOutputs | None = None,
 ) -> torch.Tensor:
     """(B, L) frames per token, stretched by `length_scale` and rounded up as transformers' and
-    Piper's inference do; 0 on padding."""
-    text = encode_text(model, token_ids, token_mask)
+    Piper's inference do; 0 on padding. `text`: the tokens' encoding when the caller has it."""
+    text = text if text is not None else encode_text(model, token_ids, token_mask)
     speaker = conditioning if conditioning is not None else speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
     mask = token_mask[:, None, :].to(text.hidden.dtype)
     predictor = model.duration_predictor
@@ -50,13 +51,16 @@ def predict_durations(
 
 
 @torch.no_grad()
-def speech_latent(model: VitsModel, ids: torch.Tensor, frames: torch.Tensor, noise_scale: float, speaker: torch.Tensor | None) -> torch.Tensor:
+def speech_latent(
+    model: VitsModel, ids: torch.Tensor, frames: torch.Tensor, noise_scale: float, speaker: torch.Tensor | None,
+    text: TextOutputs | None = None,
+) -> torch.Tensor:
     """(1, C, T) decoder input for one utterance: the prior sampled along the durations' path
     at `noise_scale` (from the global RNG), then the flow in reverse."""
     total = int(frames.sum())
     if total < 1:
         raise ValueError("durations sum to zero frames")
-    text = encode_text(model, ids, torch.ones_like(ids, dtype=torch.bool))
+    text = text if text is not None else encode_text(model, ids, torch.ones_like(ids, dtype=torch.bool))
     path = durations_to_path(frames, total)  # (1, L, T)
     means = torch.einsum("blf,blt->bft", text.prior_means, path)
     log_std = torch.einsum("blf,blt->bft", text.prior_log_std, path)
@@ -75,9 +79,11 @@ def synthesize_tokens(
     speaker_id: int | None = None,
     style_latent: torch.Tensor | None = None,
     length_scale: float = 1.0,
+    text: TextOutputs | None = None,
 ) -> torch.Tensor:
     """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1].
-    The knobs are Piper's: noise_scale (prior), noise_scale_duration (noise_w), length_scale."""
+    The knobs are Piper's: noise_scale (prior), noise_scale_duration (noise_w), length_scale.
+    `text`: the tokens' encoding when the caller has it (it is deterministic)."""
     if durations is not None and len(durations) != len(token_ids):
         raise ValueError(f"{len(durations)} durations for {len(token_ids)} tokens")
     generator_state = torch.random.get_rng_state()
@@ -88,9 +94,9 @@ def synthesize_tokens(
         mask = torch.ones_like(ids, dtype=torch.bool)
         speaker = speaker_conditioning(model, speaker_id, 1, device, style_latent)
         if durations is None:
-            frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker, length_scale=length_scale)
+            frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker, length_scale=length_scale, text=text)
         else:
             frames = torch.tensor([durations], device=device)
-        return model.decoder(speech_latent(model, ids, frames, noise_scale, speaker), speaker)[0, 0].float().cpu()
+        return model.decoder(speech_latent(model, ids, frames, noise_scale, speaker, text), speaker)[0, 0].float().cpu()
     finally:
         torch.random.set_rng_state(generator_state)
