@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     parser.add_argument("--donor", default="demo_out/corpora/cadence_donor")
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--organs", nargs="+", default=None, help="instead of the smoke sweep's (more trials than slots show worker reuse)")
+    parser.add_argument("--lrs", nargs="+", type=float, default=None, help="instead of the smoke sweep's learning rates")
     args = parser.parse_args(argv)
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     print(f"# bench/sweep_overhead.py, {date.today()}, {machine}")
@@ -53,6 +55,8 @@ def main(argv=None) -> int:
     sweep = load_sweep(builtin_sweeps()["smoke"]).model_copy(
         update={"recipient": args.recipient, "donor": args.donor, "storage": storage, "name": "overhead"}
     )
+    search = {k: v for k, v in (("organs", args.organs), ("lr", args.lrs)) if v}
+    sweep = sweep.model_copy(update={"search": sweep.search.model_copy(update=search)})
     start = time.perf_counter()
     outcome = run_sweep(sweep)
     wall = time.perf_counter() - start
@@ -65,6 +69,9 @@ def main(argv=None) -> int:
     slots = int((os.cpu_count() or 1) // sweep.resources.cpu)
     compute = sum(r["compute_s"] for r in last.values() if r["compute_s"])
     print(f"smoke sweep: {len(last)} trials, {wall:.1f} s wall, {slots} concurrent trial slots")
+    print("driver's time: " + ", ".join(f"{part} {s:.1f} s" for part, s in getattr(outcome, "seconds", {}).items()))
+    starts = sorted(r["wall_time_s"] - r["compute_s"] for r in last.values() if r["compute_s"] is not None)
+    print(f"per trial, outside steps and evaluations: {', '.join(f'{s:.1f}' for s in starts)} s")
     print(f"bookkeeping share inside a trial (median): {100 * statistics.median(shares):.0f}%")
     print(f"bookkeeping share of the whole sweep (Ray start, scheduling, actors, reports, store): {100 * (1 - compute / (wall * slots)):.0f}%")
     return 0

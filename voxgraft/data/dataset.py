@@ -76,18 +76,20 @@ class VoiceDataset(Dataset):
     def has_durations(self) -> bool:
         return len(self._durations) == len(self.ids)
 
-    def reshape_durations(self, weights_for: Callable[[list[int]], list[float]]) -> int:
-        """Re-spread each aligned utterance's frames over its ids in proportion to
-        `weights_for(ids)`, a zero-frame token (stress mark, word boundary without a pause)
-        sharing the next token's frames; each token's total stays exactly as recorded. For a
-        recipient that learned its alignment (Piper's voices, by MAS), the weights are its own
-        predicted frames: forced durations then keep the donor's timing per phoneme in the
-        recipient's way of spending time on pads and marks. Returns how many were re-spread."""
+    def reshape_durations(self, weights_for: Callable[[list[list[int]]], list[list[float]]]) -> int:
+        """Re-spread each aligned utterance's frames over its ids in proportion to its row of
+        `weights_for(ids of every utterance)`, a zero-frame token (stress mark, word boundary
+        without a pause) sharing the next token's frames; each token's total stays exactly as
+        recorded. For a recipient that learned its alignment (Piper's voices, by MAS), the weights
+        are its own predicted frames: forced durations then keep the donor's timing per phoneme in
+        the recipient's way of spending time on pads and marks. Returns how many were re-spread."""
         if not hasattr(self.symbols, "layout"):
             return 0
-        for uid, (tokens, frames) in self._token_frames.items():
-            ids, sources, _ = self.symbols.layout(tokens)
-            self._durations[uid] = np.array(spread(frames, sources, list(weights_for(ids)), join_silent=True))
+        layouts = {uid: self.symbols.layout(tokens) for uid, (tokens, _) in self._token_frames.items()}
+        weights = weights_for([ids for ids, _, _ in layouts.values()])
+        for (uid, (_, sources, _)), row in zip(layouts.items(), weights):
+            frames = self._token_frames[uid][1]
+            self._durations[uid] = np.array(spread(frames, sources, list(row), join_silent=True))
         return len(self._token_frames)
 
     def phoneme_ends(self, utterance_id: str) -> list[int]:

@@ -3,8 +3,10 @@ results and the best checkpoint are. Start at `run_sweep`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ class SweepOutcome:
     results: object = None  # Ray Tune's ResultGrid
     evaluated: int = 0  # rows with the first objective measured
     statuses: dict[str, int] = field(default_factory=dict)  # trials by their last status
+    seconds: dict[str, float] = field(default_factory=dict)  # where the driver's time went: prepare, ray_start, trials
 
     def summary(self) -> str:
         shown = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items())) or "no trial reported"
@@ -118,8 +121,11 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         _check_fits(sweep, [_this_machine()], "this machine")
     _check_address(address)
     callbacks = _callbacks(sweep, wandb)
-    context = prepare(sweep)
-    _init_ray(address)
+    seconds = {}
+    with _timed(seconds, "prepare"):
+        context = prepare(sweep)
+    with _timed(seconds, "ray_start"):
+        _init_ray(address)
     if address is not None:
         _check_fits(sweep, _cluster_nodes(), f"the cluster at {address}")
     tuner = tune.Tuner(
@@ -127,7 +133,16 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         run_config=_run_config(sweep, exp_dir, callbacks),
     )
     write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
-    return _outcome(sweep, exp_dir, tuner.fit())
+    with _timed(seconds, "trials"):
+        grid = tuner.fit()
+    return replace(_outcome(sweep, exp_dir, grid), seconds=seconds)
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict[str, float], part: str):
+    tick = time.perf_counter()
+    yield
+    seconds[part] = time.perf_counter() - tick
 
 
 def _this_machine() -> dict[str, float]:
