@@ -34,6 +34,7 @@ from voxgraft.evaluate.alignment_error import alignment_health, mas_durations, p
 from voxgraft.evaluate.artifacts import rejection
 from voxgraft.evaluate.heldout_losses import duration_mae
 from voxgraft.evaluate.measures import recording_measures, rendering_measures
+from voxgraft.evaluate.numpy_threads import single_threaded_numpy
 from voxgraft.evaluate.registry import MIN_GAP  # smallest recipient-donor difference worth normalizing by
 from voxgraft.evaluate.render import Utterances, render, write_wavs
 from voxgraft.evaluate.speaker import SpeakerEncoder, centroid
@@ -88,6 +89,7 @@ def transfers(anchors: Anchors, measures: dict[str, float]) -> dict[str, float]:
 
 
 @torch.no_grad()
+@single_threaded_numpy
 def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEncoder, samples_dir: Path | None = None) -> Anchors:
     """Measure both ends on the held-out sentences; with `samples_dir`, also write both
     renderings there (recipient/ and donor/, one wav per sentence) for A/B listening."""

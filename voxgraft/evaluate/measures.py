@@ -3,30 +3,15 @@ recordings of them): cadence, speaker similarity, pitch, spectral distance, arti
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from voxgraft.data.symbols import SPECIALS
 from voxgraft.evaluate.artifacts import audio_signs
 from voxgraft.evaluate.mcd import mcd_dtw
+from voxgraft.evaluate.numpy_threads import single_threaded_numpy
 from voxgraft.evaluate.prosody import cadence, f0_stats
 from voxgraft.evaluate.render import Rendering, Utterances
 from voxgraft.evaluate.speaker import SpeakerEncoder, similarity
-
-
-def single_threaded_numpy(measure):
-    """Run a measurement with numpy's BLAS on one thread. OpenBLAS's helper threads spin on after
-    each call and take the cores from torch's threads: on 2 cores the speaker encoder's LSTM after
-    a mel spectrogram took 0.11 s instead of 0.017 s, and the next training step slowed alike."""
-
-    @functools.wraps(measure)
-    def limited(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return measure(*args, **kwargs)
-
-    return limited
 
 
 def _nan() -> float:

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from voxgraft.evaluate.numpy_threads import single_threaded_numpy
+
 SAMPLE_RATE = 16_000
 N_MELS = 40
 WINDOW = 400  # 25 ms
@@ -97,6 +99,7 @@ class SpeakerEncoder(nn.Module):
         return nn.functional.normalize(torch.relu(self.linear(hidden[-1])), dim=1)
 
     @torch.no_grad()
+    @single_threaded_numpy
     def embed(self, wavs: list[np.ndarray], sample_rate: int) -> np.ndarray:
         """(len(wavs), HIDDEN) L2-normed utterance embeddings."""
         if not wavs:
