@@ -114,7 +114,7 @@ def local_ray():
 
     from voxgraft.sweep.ray_processes import start_local_ray
 
-    start_local_ray(lambda: ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False))
+    start_local_ray(lambda: ray.init(address="local", include_dashboard=False, log_to_driver=False, configure_logging=False))
     yield
     ray.shutdown()
 

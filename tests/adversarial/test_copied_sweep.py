@@ -15,6 +15,7 @@ import yaml
 from tests.conftest import snapshot
 from tests.sweep.test_sweep import _sweep_data
 from voxgraft.cli import main
+from voxgraft.sweep.ray_processes import reap_orphans
 from voxgraft.sweep.store import ResultsStore
 
 
@@ -32,6 +33,9 @@ def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_reci
         time.sleep(0.5)
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
+    # its trial workers outlive it for a moment and may still save a checkpoint into the original:
+    # stop them, as the next voxgraft start does, before the original is taken as the reference
+    reap_orphans()
     assert 2 <= store.table().num_rows < 6, "kill the driver mid-sweep"
 
     copy = tmp_path / "elsewhere" / "tiny"

@@ -15,7 +15,7 @@ from voxgraft.sweep.ray_processes import _same_process, reap_orphans, records_di
 DRIVER = """
 import ray, time
 from voxgraft.sweep.ray_processes import start_local_ray
-start_local_ray(lambda: ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False, num_cpus=1))
+start_local_ray(lambda: ray.init(address="local", include_dashboard=False, log_to_driver=False, configure_logging=False, num_cpus=1))
 print("ready", flush=True)
 time.sleep(600)
 """

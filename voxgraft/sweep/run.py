@@ -81,7 +81,9 @@ def _init_ray(address: str | None) -> None:
         return
 
     def init():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        # "local": a Ray of our own, even when /tmp/ray/ray_current_cluster names another cluster
+        # on this machine (a `ray start` of the user's), which ray.init() would otherwise join
+        ray.init(address=address or "local", include_dashboard=False, log_to_driver=False, configure_logging=False)
 
     try:
         if address is None:
