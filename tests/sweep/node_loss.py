@@ -12,6 +12,7 @@ nodes, for the test to check against the results store.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -59,7 +60,11 @@ def remove_a_busy_node(cluster: Cluster, nodes: list, store: ResultsStore, repor
             row = rows[0]
             node = node_of(row["worker_pid"], nodes)
             report |= {"trial_id": row["trial_id"], "step": row["step"], "lost_pid": row["worker_pid"]}
+            workers = psutil.Process(raylet_pid(node)).children(recursive=True)
             cluster.remove_node(node, allow_graceful=False)
+            for worker in workers:  # a lost machine takes its workers along; orphans here would run on a while
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    worker.kill()
             report["removed_raylet"] = raylet_pid(node)
             return
         time.sleep(0.2)
