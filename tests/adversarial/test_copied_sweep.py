@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import yaml
 
@@ -29,7 +30,7 @@ def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_reci
     driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
-    while time.time() < deadline and (not store.root.exists() or store.table().num_rows < 2):
+    while time.time() < deadline and (not Path(store.root).exists() or store.table().num_rows < 2):
         time.sleep(0.5)
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()

@@ -1,6 +1,8 @@
 """A results store with an empty or truncated Parquet file: `report` and `pick` name the files
 and exit 2 (one line, nothing written); with --skip-corrupt they read the rest."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import snapshot
@@ -12,9 +14,9 @@ from voxgraft.cli import main
 def damaged_sweep(tmp_path):
     sweep = tmp_path / "sweep"
     store = synthetic_store.build(sweep / "results", trials=6, reports=2)
-    good = sorted(store.root.glob("*.parquet"))[0]
-    (store.root / "zz-000000001.parquet").write_bytes(b"")
-    (store.root / "zz-000000002.parquet").write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    good = sorted(Path(store.root).glob("*.parquet"))[0]
+    (Path(store.root) / "zz-000000001.parquet").write_bytes(b"")
+    (Path(store.root) / "zz-000000002.parquet").write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
     return sweep
 
 

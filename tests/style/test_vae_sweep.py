@@ -1,6 +1,7 @@
 """The style-VAE size as a sweep axis: a real tiny sweep on the styled recipient."""
 
 import math
+from pathlib import Path
 
 import pytest
 from safetensors.torch import load_file
@@ -46,7 +47,7 @@ def test_vae_latent_is_a_sweep_axis(local_ray, styled_recipient, style_corpora, 
         # 16 is the recipient's own VAE, kept frozen; 4 is a fresh one, which trains
         assert tensors["style.default_latent"].shape == (row["config.vae_latent"],)
         assert ("style.project.weight" in tensors) == (row["config.vae_latent"] == 4)
-    analysis = analyse(outcome.results_dir.parent)
+    analysis = analyse(Path(outcome.results_dir).parent)
     assert "vae_latent" in analysis.factors
     page = write_report(analysis, best_trials(analysis, 2)).html.read_text()
     assert "<h2>Style space</h2>" in page and "Silhouette of recipient against donor" in page
@@ -54,7 +55,7 @@ def test_vae_latent_is_a_sweep_axis(local_ray, styled_recipient, style_corpora, 
 
     # both sizes export as ready models (the fresh 4-dim VAE is grafted onto the recipient)
     out = tmp_path / "export"
-    assert main(["pick", str(outcome.results_dir.parent), "--objective", "style_kl", "--top", "2", "--export", str(out)]) == 0
+    assert main(["pick", str(Path(outcome.results_dir).parent), "--objective", "style_kl", "--top", "2", "--export", str(out)]) == 0
     sizes = {load_recipient(d).model.style.latent_size for d in out.iterdir()}
     assert sizes == {4, 16}
 

@@ -1,5 +1,7 @@
 """The Parquet results store: one row per (trial, step), replaced not duplicated, readable by others."""
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow.dataset as ds
 
@@ -50,7 +52,7 @@ def test_a_finished_trial_is_sealed_into_one_file_and_reads_the_same(tmp_path):
     store.write(report_row("s", "t2", _result(10, 0.7)))
     before = store.table().to_pylist()
     store.seal("t1")
-    assert sorted(p.name for p in store.root.iterdir()) == ["t1.trial.parquet", "t2-000000010.parquet"]
+    assert sorted(p.name for p in Path(store.root).iterdir()) == ["t1.trial.parquet", "t2-000000010.parquet"]
     assert store.table().to_pylist() == before
     assert store.read_row("t1", 20)["heldout_loss"] == 0.05 and store.read_row("t1", 40) is None
     assert store.seal("t1") is None  # nothing loose left to seal
@@ -68,7 +70,7 @@ def test_a_row_rewritten_after_sealing_wins_and_a_crash_mid_seal_loses_nothing(t
     store.seal("t1")  # and sealing again keeps the newer copy
     rows = {r["step"]: r for r in store.table().to_pylist()}
     assert [rows[s]["heldout_loss"] for s in (10, 20, 30)] == [1.0, 0.25, 0.2]
-    assert [p.name for p in store.root.iterdir()] == ["t1.trial.parquet"]
+    assert [p.name for p in Path(store.root).iterdir()] == ["t1.trial.parquet"]
 
 
 def test_sealed_trials_are_merged_into_segments_and_read_the_same(tmp_path):
@@ -80,7 +82,7 @@ def test_sealed_trials_are_merged_into_segments_and_read_the_same(tmp_path):
     for t in range(5):
         store.seal(f"t{t}")
     assert store.compact(min_trials=3) is not None
-    names = sorted(p.name for p in store.root.iterdir())
+    names = sorted(p.name for p in Path(store.root).iterdir())
     assert len(names) == 1 and names[0].startswith("segment-")
     assert store.table().to_pylist() == before
     assert store.read_row("t3", 20)["heldout_loss"] == 3.2

@@ -117,7 +117,7 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(local_ray, tiny
     driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
-    while time.time() < deadline and (not store.root.exists() or store.table().num_rows < 2):
+    while time.time() < deadline and (not Path(store.root).exists() or store.table().num_rows < 2):
         time.sleep(0.5)
     os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started
     driver.wait()

@@ -98,10 +98,11 @@ def _check_targets(targets: list[Path], out: Path, force: bool) -> None:
 
 def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | None = None, pareto_knee: bool = False,
                     top: int = 1, recipient: str | Path | None = None, fmt: str = "hf", force: bool = False,
-                    skip_corrupt: bool = False, warn=lambda line: None) -> list[tuple[Pick, Path]]:
+                    skip_corrupt: bool = False, warn=lambda line: None, fetch=lambda checkpoint: None) -> list[tuple[Pick, Path]]:
     """Top 1: `out` is the model directory; top K: `out/<rank>-<trial_id>/` each; `fmt` hf or piper.
     A target folder holding files that are not a voxgraft export is refused unless `force`.
-    A chosen checkpoint found damaged is marked unusable, `warn`ed about, and the next is taken."""
+    A chosen checkpoint found damaged is marked unusable, `warn`ed about, and the next is taken.
+    `fetch` brings a chosen checkpoint's weights into a working copy of a sweep in a bucket."""
     sweep_dir, out = Path(sweep_dir), Path(out)
     _check_targets([out] if top == 1 else [], out, force)  # before any work: a refusal costs nothing
     choose_now = lambda: choose(sweep_dir, objective, pareto_knee, top, skip_corrupt)  # noqa: E731
@@ -110,7 +111,7 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
         recipient = Path(recipient) if recipient else recipient_of(sweep_dir)
     except ExportError as exc:
         raise PickError(str(exc)) from None
-    picks = _readable_picks(sweep_dir, recipient, warn, picks, choose_now)
+    picks = _readable_picks(sweep_dir, recipient, warn, picks, choose_now, fetch)
     name = name_and_objectives(sweep_dir)[0]
     targets = [out if top == 1 else path_inside(out, f"{p.rank}-{p.row['trial_id']}") for p in picks]
     _check_targets(targets, out, force)
@@ -123,11 +124,12 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
     return exported
 
 
-def _readable_picks(sweep_dir: Path, recipient: Path, warn, picks: list[Pick], choose_now) -> list[Pick]:
+def _readable_picks(sweep_dir: Path, recipient: Path, warn, picks: list[Pick], choose_now, fetch) -> list[Pick]:
     """Open each chosen checkpoint; a damaged one is marked (so it is never offered again) and
     the choice is made again without it."""
     while True:
         for p in picks:
+            fetch(p.checkpoint)
             try:
                 merged_model(p.checkpoint / TRANSPLANT_SUBDIR, recipient)
             except CorruptCheckpointError as exc:

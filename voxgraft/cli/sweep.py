@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from voxgraft.console import Formatter, console, err_console, fail
 
+SCRATCH_HELP = "for a sweep in a bucket: where its working copy lives (default ~/.cache/voxgraft/sweeps)"
 EXIT_SWEEP_FAILED = 1  # the sweep ran, but nothing in it may be called best
 
 
@@ -58,17 +60,19 @@ def at_least_one(text: str) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
     from voxgraft.analysis.summary import summary_table
+    from voxgraft.sweep.working_copy import WorkingCopyError
 
     try:
         if args.wandb:
             from voxgraft.analysis.wandb_log import require_wandb
 
             require_wandb()
-        with console.status("analysing the results store"):
-            analysis = analyse(args.sweep_dir, skip_corrupt=args.skip_corrupt)
+        with console.status("analysing the results store"), sweep_folder(args.sweep_dir, args.scratch) as (folder, publish):
+            analysis = analyse(folder, skip_corrupt=args.skip_corrupt)
             top = best_trials(analysis, args.top)
             files = write_report(analysis, top, args.out)
-    except (ReportError, RuntimeError) as exc:
+            publish()
+    except (ReportError, RuntimeError, WorkingCopyError) as exc:
         return fail(str(exc))
     console.print(summary_table(analysis, top))
     console.print(f"report: {files.html}\nsummary: {files.summary}", highlight=False)
@@ -82,19 +86,44 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_pick(args: argparse.Namespace) -> int:
     from voxgraft.analysis.pick import PickError, pick_and_export
     from voxgraft.models.checkpoints import CheckpointError
+    from voxgraft.sweep.working_copy import WorkingCopyError
 
+    warn = lambda line: err_console.print(f"warning: {line}", highlight=False, markup=False)  # noqa: E731
     try:
-        exported = pick_and_export(
-            args.sweep_dir, args.export, args.objective, args.pareto == "knee", args.top, args.recipient, args.format, args.force,
-            args.skip_corrupt, warn=lambda line: err_console.print(f"warning: {line}", highlight=False, markup=False),
-        )
-    except (PickError, CheckpointError) as exc:
+        with sweep_folder(args.sweep_dir, args.scratch) as (folder, publish):
+            try:
+                exported = pick_and_export(folder, args.export, args.objective, args.pareto == "knee", args.top, args.recipient,
+                                           args.format, args.force, args.skip_corrupt, warn=warn, fetch=fetch_for(args.sweep_dir, folder))
+            finally:
+                publish()  # checkpoints found unusable are marked in the bucket too
+    except (PickError, CheckpointError, WorkingCopyError) as exc:
         return fail(str(exc))
     for pick, directory in exported:
         row = pick.row
         console.print(f"#{pick.rank} trial {row['trial_id']} (organs {row['config.organs']}, lr {row['config.lr']:.3g}, "
                       f"{row['config.alignment']}, step {row['step']}) -> {directory}", highlight=False)
     return 0
+
+
+@contextlib.contextmanager
+def sweep_folder(location: str, scratch: Path | None):
+    """The folder to read a sweep from, and how to send back what was written into it: the
+    folder itself, or for a bucket URI its working copy (sweep/working_copy.py)."""
+    from voxgraft.storage import is_uri
+    from voxgraft.sweep import working_copy
+
+    if not is_uri(location):
+        yield Path(location), lambda: None
+        return
+    folder = working_copy.working_copy(location, scratch or working_copy.default_scratch())
+    yield folder, lambda: working_copy.publish(folder, location)
+
+
+def fetch_for(location: str, folder: Path):
+    from voxgraft.storage import is_uri
+    from voxgraft.sweep.working_copy import fetch_checkpoint
+
+    return (lambda checkpoint: fetch_checkpoint(location, folder, checkpoint)) if is_uri(location) else (lambda checkpoint: None)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -106,7 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  voxgraft sweep my_sweep.yaml --address auto\n  voxgraft sweep --resume demo_out/sweeps/smoke",
     )
     sweep.add_argument("space", nargs="?", help="sweep file, or a built-in name: smoke, smoke_timbre, cadence, timbre, ablation, vae")
-    sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR")
+    sweep.add_argument("--resume", default=None, metavar="DIR", help="continue the interrupted sweep in DIR (a folder or a bucket URI)")
     sweep.add_argument("--address", default=None, help="Ray cluster address (auto, ray://host:10001); default: a local Ray")
     sweep.add_argument("--storage", default=None, help="override the file's storage (local path or s3://...)")
     sweep.add_argument("--recipient", default=None, help="override the file's recipient")
@@ -118,11 +147,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report", help="ablation report and listening dashboard of a sweep (from its Parquet store)", formatter_class=Formatter,
         epilog="examples:\n  voxgraft report demo_out/sweeps/smoke\n  voxgraft report sweeps/cadence --top 5 --wandb",
     )
-    report.add_argument("sweep_dir", type=Path, help="the sweep's experiment directory (STORAGE/NAME)")
+    report.add_argument("sweep_dir", help="the sweep's experiment directory (STORAGE/NAME), or its bucket URI")
     report.add_argument("--top", type=at_least_one, default=3, help="top transplants to list and play (default 3)")
     report.add_argument("--out", type=Path, default=None, help="where to write (default SWEEP_DIR/report)")
     report.add_argument("--wandb", action="store_true", help="also log the tables and page to W&B (offline unless configured)")
     report.add_argument("--skip-corrupt", action="store_true", help="leave out results files that are not readable Parquet")
+    report.add_argument("--scratch", type=Path, default=None, help=SCRATCH_HELP)
     report.set_defaults(func=cmd_report)
 
     pick = sub.add_parser(
@@ -131,7 +161,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  voxgraft pick sweeps/timbre --pareto knee --export knee_voice\n"
         "  voxgraft pick sweeps/cadence --objective transfer_cadence --top 3 --export candidates",
     )
-    pick.add_argument("sweep_dir", type=Path, help="the sweep's experiment directory (STORAGE/NAME)")
+    pick.add_argument("sweep_dir", help="the sweep's experiment directory (STORAGE/NAME), or its bucket URI")
     how = pick.add_mutually_exclusive_group()
     how.add_argument("--objective", default=None, help="a results column to optimize (default: the sweep's first objective)")
     how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
@@ -144,4 +174,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="hf: a VitsModel save_pretrained directory; piper: OUT/NAME.onnx + NAME.onnx.json that Piper runs (Piper recipients)",
     )
     pick.add_argument("--recipient", default=None, help="the recipient, if the sweep's spec no longer points at it")
+    pick.add_argument("--scratch", type=Path, default=None, help=SCRATCH_HELP)
     pick.set_defaults(func=cmd_pick)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from voxgraft.evaluate.registry import OBJECTIVES
 from voxgraft.layout import unsafe_name_reason
 from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
+from voxgraft.storage import credentials_in
 
 ORGAN_NAMES = tuple(ORGAN_MODULES) + tuple(ORGAN_PRESETS)
 FIXED_KEYS = ("segment_frames", "grad_clip_norm", "lr_decay", "seed")
@@ -173,6 +174,10 @@ class Sweep(Strict):
             raise ValueError(f"unknown storage scheme {scheme!r}; use a local folder or one of: {', '.join(s + '://' for s in STORAGE_SCHEMES)}")
         if not v.strip():
             raise ValueError("storage is empty; use a local folder or a bucket URI")
+        secret = credentials_in(v)
+        if secret:  # the URI is written into the sweep's spec, Tune's state and the report
+            raise ValueError(f"storage URI carries {secret}: give credentials through the environment "
+                             "(AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, ...) or an instance role, never in the URI")
         return v
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE, path_inside
 from voxgraft.search_spaces.schema import Sweep, SweepFileError, parse_sweep
+from voxgraft.storage import is_uri, join, read_bytes, write_bytes
 
 DEFAULT_OBJECTIVES = [("heldout_loss", "min")]  # the sweep file's default objective
 
@@ -36,61 +37,31 @@ class SweepSpec:
         return [(o.metric, o.mode) for o in self.sweep.objectives]
 
 
-def is_uri(location: str) -> bool:
-    return "://" in location
-
-
 def experiment_dir(sweep: Sweep) -> str:
     if is_uri(sweep.storage):
-        return f"{sweep.storage.rstrip('/')}/{sweep.name}"
+        return join(sweep.storage, sweep.name)
     return str(path_inside(Path(sweep.storage).resolve(), sweep.name))
 
 
-def results_dir(sweep: Sweep) -> Path:
-    """The store lives beside the experiment for local storage; for cloud storage, on the
-    driver under ./sweeps (copy it up with the tool of your cloud)."""
-    if is_uri(sweep.storage):
-        return Path("sweeps").resolve() / sweep.name / RESULTS_DIR
-    return Path(experiment_dir(sweep)) / RESULTS_DIR
+def results_dir(sweep: Sweep) -> str:
+    """The store, beside the experiment: a local folder or a bucket URI."""
+    return join(experiment_dir(sweep), RESULTS_DIR)
 
 
-def references_dir(sweep: Sweep) -> Path:
+def references_dir(sweep: Sweep) -> str:
     """The sweep's anchors and A/B renderings (recipient/, donor/), beside its results."""
-    return results_dir(sweep).parent / REFERENCES_DIR
-
-
-def write_text(location: str, text: str) -> None:
-    """A small file beside the experiment, locally or in cloud storage (through pyarrow's filesystems)."""
-    if not is_uri(location):
-        Path(location).parent.mkdir(parents=True, exist_ok=True)
-        Path(location).write_text(text)
-        return
-    import pyarrow.fs
-
-    fs, path = pyarrow.fs.FileSystem.from_uri(location)
-    with fs.open_output_stream(path) as out:
-        out.write(text.encode())
-
-
-def read_text(location: str) -> str:
-    if not is_uri(location):
-        return Path(location).read_text()
-    import pyarrow.fs
-
-    fs, path = pyarrow.fs.FileSystem.from_uri(location)
-    with fs.open_input_stream(path) as stream:
-        return stream.read().decode()
+    return join(experiment_dir(sweep), REFERENCES_DIR)
 
 
 def write_spec(directory: str, spec: SweepSpec) -> None:
-    write_text(f"{directory}/{SPEC_FILE}", spec.to_json())
+    write_bytes(join(directory, SPEC_FILE), spec.to_json().encode())
 
 
 def read_spec(directory: str | Path) -> SweepSpec:
     """The spec of the sweep in `directory`; SpecError when there is none or it is unreadable."""
-    location = f"{directory}/{SPEC_FILE}"
+    location = join(str(directory), SPEC_FILE)
     try:
-        payload = json.loads(read_text(location))
+        payload = json.loads(read_bytes(location).decode())
         sweep, context = payload["sweep"], dict(payload["context"])
     except (OSError, ValueError, KeyError, TypeError):
         raise SpecError(f"{directory}: not a voxgraft sweep directory (no readable {SPEC_FILE})") from None

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from voxgraft import storage
 from voxgraft.layout import TRANSPLANT_SUBDIR
 
 FAILED_STATUSES = ("rejected", "error")
@@ -27,7 +28,12 @@ def failed_trials(rows: pd.DataFrame) -> set[str]:
 
 
 def kept(checkpoint: object) -> bool:
-    return isinstance(checkpoint, str) and Path(checkpoint, TRANSPLANT_SUBDIR).is_dir()
+    """Its transplant/ is still there (in the sweep's folder or bucket)."""
+    if not isinstance(checkpoint, str):
+        return False
+    if storage.is_uri(checkpoint):
+        return storage.is_dir(*storage.resolve(storage.join(checkpoint, TRANSPLANT_SUBDIR)))
+    return Path(checkpoint, TRANSPLANT_SUBDIR).is_dir()
 
 
 def eligible(rows: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:

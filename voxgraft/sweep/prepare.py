@@ -15,6 +15,7 @@ from voxgraft.evaluate.speaker import SpeakerEncoder
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import references_dir
+from voxgraft.storage import delete_tree, is_uri, upload_tree
 from voxgraft.sweep.measurable import UnmeasurableObjective, check_anchors, check_donor_alignments, mas_warnings
 from voxgraft.trainables.transplant import TrialContext, discriminator_config, recipient_symbols
 from voxgraft.training.recipient_data import open_for_recipient
@@ -22,6 +23,22 @@ from voxgraft.training.recipient_data import open_for_recipient
 
 class SweepError(ValueError):
     pass
+
+
+def _publish_references(scratch: Path, location: str) -> None:
+    """Copy the measured references to the sweep's folder or bucket whole; a copy that failed
+    halfway (a full disk) is removed, so the rerun writes it whole."""
+    try:
+        if is_uri(location):
+            upload_tree(scratch, location)
+        else:
+            shutil.copytree(scratch, location, dirs_exist_ok=True)
+    except OSError:
+        if is_uri(location):
+            delete_tree(location)
+        else:
+            shutil.rmtree(location, ignore_errors=True)
+        raise
 
 
 def prepare(sweep: Sweep) -> TrialContext:
@@ -47,12 +64,8 @@ def prepare(sweep: Sweep) -> TrialContext:
             check_anchors(sweep, anchors)
         except UnmeasurableObjective as exc:
             raise SweepError(str(exc)) from None
-        try:
-            shutil.copytree(scratch, references_dir(sweep), dirs_exist_ok=True)
-            write_anchors(anchors, references_dir(sweep))
-        except OSError:  # a full disk: no half copy is left; the rerun writes it whole
-            shutil.rmtree(references_dir(sweep), ignore_errors=True)
-            raise
+        write_anchors(anchors, Path(scratch))
+        _publish_references(Path(scratch), references_dir(sweep))
     for line in mas_warnings(sweep, anchors):
         console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     return TrialContext(

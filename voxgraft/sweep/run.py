@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from voxgraft import storage
 from voxgraft.console import err_console
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.search_spaces.schema import Sweep
-from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, is_uri, read_spec, results_dir, write_spec
+from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, read_spec, results_dir, write_spec
 from voxgraft.search_spaces.tuner import param_space, tune_config
+from voxgraft.storage import is_uri
 from voxgraft.sweep.best import best
 from voxgraft.sweep.prepare import SweepError, prepare
 from voxgraft.sweep.ray_address import UnreachableRay, check_reachable
@@ -28,7 +31,7 @@ from voxgraft.trainables.transplant import TrialContext, transplant_trial
 @dataclass
 class SweepOutcome:
     experiment_dir: str
-    results_dir: Path
+    results_dir: str  # a local folder or a bucket URI
     rows: int
     best: dict | None  # sweep/best.py's choice by the sweep's first objective
     results: object = None  # Ray Tune's ResultGrid
@@ -49,7 +52,7 @@ def _trainable(sweep: Sweep, context: TrialContext):
 
 
 def _callbacks(sweep: Sweep, wandb: bool) -> list:
-    callbacks = [ResultsStoreCallback(str(results_dir(sweep)), sweep.name, beside_experiment=not is_uri(sweep.storage))]
+    callbacks = [ResultsStoreCallback(sweep.name)]
     if wandb:
         import importlib.util
 
@@ -117,7 +120,9 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     from ray import tune
 
     exp_dir = experiment_dir(sweep)
-    if not is_uri(exp_dir):
+    if is_uri(exp_dir):
+        _check_bucket_start(exp_dir)
+    else:
         _check_local_start(sweep, Path(exp_dir))
     if address is None:
         _check_fits(sweep, [_this_machine()], "this machine")
@@ -190,6 +195,17 @@ def _check_local_start(sweep: Sweep, exp_dir: Path) -> None:
         raise SweepError(f"{exp_dir} holds results but no sweep spec: give another name or --storage")
 
 
+def _check_bucket_start(exp_dir: str) -> None:
+    """The bucket answers with these credentials, and the folder holds no sweep yet."""
+    try:
+        fs, path = storage.resolve(exp_dir)
+        taken = storage.exists(fs, posixpath.join(path, SPEC_FILE)) or bool(storage.names_in(fs, posixpath.join(path, RESULTS_DIR)))
+    except (OSError, ValueError) as exc:  # no such bucket, no credentials, refused, unreachable endpoint
+        raise SweepError(f"storage {exp_dir}: {first_line(exc)}") from None
+    if taken:
+        raise SweepError(f"{exp_dir} already holds a sweep: continue it with --resume {exp_dir}, or give another name or --storage")
+
+
 def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutcome:
     """Continue an interrupted sweep from its experiment directory (also after SIGKILL)."""
     from ray import tune
@@ -205,6 +221,8 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
         sweep = sweep.model_copy(update={"storage": str(Path(directory).parent), "name": Path(directory).name})
     if "anchors" in spec.context:
         context = TrialContext(**spec.context)
+        if address is None:
+            _check_inputs_here(context)
     else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
         context = prepare(sweep)
     if not tune.Tuner.can_restore(directory):
@@ -212,6 +230,19 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
     _init_ray(address)
     tuner = tune.Tuner.restore(directory, _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
     return _outcome(sweep, directory, tuner.fit())
+
+
+def _check_inputs_here(context: TrialContext) -> None:
+    """Trials read the recipient and donor at the paths the sweep began with; a local resume
+    on a machine without them would fail every trial."""
+    for what, path in (("recipient", context.recipient), ("donor", context.donor)):
+        if not Path(path).exists():
+            raise SweepError(f"the sweep's {what} {path} is not on this machine: resume where it is, "
+                             "or pass --address of a cluster whose nodes have it")
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:

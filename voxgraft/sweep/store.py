@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import math
 import os
+import posixpath
 import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (makes pa.compute available)
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from voxgraft import storage
 from voxgraft.atomic import atomic_file
 from voxgraft.evaluate.registry import METRICS
 
@@ -97,77 +100,97 @@ def report_row(sweep: str, trial_id: str, result: dict, checkpoint: str | None =
 
 
 class ResultsStore:
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    """The store in `root`: a local folder or a bucket URI, or a path on `filesystem` (a Tune
+    trial's own storage filesystem)."""
 
-    def _path(self, trial_id: str, step: int) -> Path:
-        return self.root / f"{trial_id}-{step:09d}.parquet"
+    def __init__(self, root: str | Path, filesystem: pafs.FileSystem | None = None):
+        self.root = str(root)  # for messages
+        self.fs, self.dir = (filesystem, str(root)) if filesystem is not None else storage.resolve(root)
 
-    def _sealed_path(self, trial_id: str) -> Path:
-        return self.root / f"{trial_id}{SEALED_SUFFIX}"
+    def _file(self, name: str) -> str:
+        return posixpath.join(self.dir, name)
 
-    def _row_files(self, trial_id: str | None = None) -> list[Path]:
+    def _path(self, trial_id: str, step: int) -> str:
+        return self._file(f"{trial_id}-{step:09d}.parquet")
+
+    def _sealed_path(self, trial_id: str) -> str:
+        return self._file(f"{trial_id}{SEALED_SUFFIX}")
+
+    def _names(self, pattern: str) -> list[str]:
+        return storage.names_in(self.fs, self.dir, pattern)
+
+    def _row_files(self, trial_id: str | None = None) -> list[str]:
         pattern = f"{trial_id}-*.parquet" if trial_id else "*-*.parquet"
-        return sorted(p for p in self.root.glob(pattern) if not p.name.endswith(SEALED_SUFFIX) and not p.name.startswith(SEGMENT_PREFIX))
+        return [self._file(n) for n in self._names(pattern) if not n.endswith(SEALED_SUFFIX) and not n.startswith(SEGMENT_PREFIX)]
 
-    def _segments(self) -> list[Path]:
-        return sorted(self.root.glob(f"{SEGMENT_PREFIX}*.parquet"))  # by creation time: later is newer
+    def _segments(self) -> list[str]:
+        return [self._file(n) for n in self._names(f"{SEGMENT_PREFIX}*.parquet")]  # by creation time: later is newer
 
-    def compact(self, min_trials: int = SEGMENT_TRIALS) -> Path | None:
+    def _read(self, path: str, **kwargs) -> pa.Table:
+        return pq.read_table(path, schema=SCHEMA, filesystem=self.fs, **kwargs)
+
+    def _write(self, path: str, table: pa.Table) -> None:
+        """Locally through a rename, so a reader never sees half a file; an object store's
+        upload is all or nothing by itself."""
+        if storage.is_local(self.fs):
+            with atomic_file(path) as tmp:
+                pq.write_table(table, str(tmp))
+        else:
+            pq.write_table(table, path, filesystem=self.fs)
+
+    def _delete(self, paths: list[str]) -> None:
+        for path in paths:
+            if storage.exists(self.fs, path):
+                self.fs.delete_file(path)
+
+    def compact(self, min_trials: int = SEGMENT_TRIALS) -> str | None:
         """Merge the sealed trial files into one segment once there are `min_trials` of them."""
-        sealed = sorted(self.root.glob(f"*{SEALED_SUFFIX}"))
+        sealed = [self._file(n) for n in self._names(f"*{SEALED_SUFFIX}")]
         if len(sealed) < max(min_trials, 1):
             return None
-        table = pa.concat_tables([pq.read_table(str(p), schema=SCHEMA) for p in sealed])
-        path = self.root / f"{SEGMENT_PREFIX}{time.time_ns():020d}.parquet"
-        with atomic_file(path) as tmp:
-            pq.write_table(table, str(tmp))
-        for p in sealed:
-            p.unlink(missing_ok=True)
+        table = pa.concat_tables([self._read(p) for p in sealed])
+        path = self._file(f"{SEGMENT_PREFIX}{time.time_ns():020d}.parquet")
+        self._write(path, table)
+        self._delete(sealed)
         return path
 
-    def seal(self, trial_id: str) -> Path | None:
+    def seal(self, trial_id: str) -> str | None:
         """Gather a trial's row files (and an earlier sealed file) into its sealed file, then
         remove the row files. A crash in between leaves both copies, which read as one."""
         rows = self._row_files(trial_id)
         if not rows:
             return None
         sealed = self._sealed_path(trial_id)
-        parts = [pq.read_table(str(sealed), schema=SCHEMA)] if sealed.exists() else []
-        parts += [pq.read_table(str(p), schema=SCHEMA) for p in rows]
+        parts = [self._read(sealed)] if storage.exists(self.fs, sealed) else []
+        parts += [self._read(p) for p in rows]
         table = _newest_per_key(pa.concat_tables(parts)).sort_by([("step", "ascending")])
-        with atomic_file(sealed) as tmp:
-            pq.write_table(table, str(tmp))
-        for p in rows:
-            p.unlink(missing_ok=True)
+        self._write(sealed, table)
+        self._delete(rows)
         self.compact()
         return sealed
 
-    def write_sealed(self, rows: list[dict]) -> Path:
+    def write_sealed(self, rows: list[dict]) -> str:
         """Write a whole trial's rows as its sealed file at once (imports, benchmarks)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.fs.create_dir(self.dir, recursive=True)
         path = self._sealed_path(rows[0]["trial_id"])
-        with atomic_file(path) as tmp:
-            pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), str(tmp))
+        self._write(path, pa.Table.from_pylist(rows, schema=SCHEMA))
         self.compact()
         return path
 
-    def write(self, row: dict) -> Path:
+    def write(self, row: dict) -> str:
         """Insert or replace the row with this (trial_id, step), atomically."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.fs.create_dir(self.dir, recursive=True)
         path = self._path(row["trial_id"], row["step"])
-        table = pa.Table.from_pylist([row], schema=SCHEMA)
-        with atomic_file(path) as tmp:
-            pq.write_table(table, str(tmp))
+        self._write(path, pa.Table.from_pylist([row], schema=SCHEMA))
         return path
 
     def read_row(self, trial_id: str, step: int) -> dict | None:
         path = self._path(trial_id, step)
-        if path.exists():
-            return pq.read_table(str(path), schema=SCHEMA).to_pylist()[0]
+        if storage.exists(self.fs, path):
+            return self._read(path).to_pylist()[0]
         for part in [self._sealed_path(trial_id), *reversed(self._segments())]:  # newest first
-            if part.exists():
-                rows = pq.read_table(str(part), schema=SCHEMA, filters=[("trial_id", "=", trial_id), ("step", "=", step)]).to_pylist()
+            if storage.exists(self.fs, part):
+                rows = self._read(part, filters=[("trial_id", "=", trial_id), ("step", "=", step)]).to_pylist()
                 if rows:
                     return rows[0]
         return None
@@ -175,23 +198,29 @@ class ResultsStore:
     def table(self, skip_corrupt: bool = False) -> pa.Table:
         """Every row once, by (trial, step). A file that is not readable Parquet (empty,
         truncated) is an error naming it, or with `skip_corrupt` left out."""
-        if not self.root.exists():
-            return SCHEMA.empty_table()
-        files = [str(p) for p in self._segments()] + sorted(str(p) for p in self.root.glob(f"*{SEALED_SUFFIX}"))
-        files += [str(p) for p in self._row_files()]  # oldest to newest
-        corrupt = [f for f in files if not _readable(f)]
+        files = self._segments() + [self._file(n) for n in self._names(f"*{SEALED_SUFFIX}")]
+        files += self._row_files()  # oldest to newest
+        corrupt = [f for f in files if not _readable(f, self.fs)]
         if corrupt and not skip_corrupt:
-            shown = ", ".join(Path(f).name for f in corrupt[:5]) + (f" and {len(corrupt) - 5} more" if len(corrupt) > 5 else "")
+            shown = ", ".join(posixpath.basename(f) for f in corrupt[:5]) + (f" and {len(corrupt) - 5} more" if len(corrupt) > 5 else "")
             raise CorruptStoreError(f"{self.root}: {len(corrupt)} file(s) are not readable Parquet ({shown}); rerun with --skip-corrupt to read the rest")
         files = [f for f in files if f not in corrupt]
         if not files:
             return SCHEMA.empty_table()
-        table = ds.dataset(files, schema=SCHEMA, format="parquet").to_table()
+        table = ds.dataset(files, schema=SCHEMA, format="parquet", filesystem=self.fs).to_table()
         if _has_duplicate_keys(table):  # a trial re-reported after sealing: read in order, newest wins
-            table = _newest_per_key(pa.concat_tables([pq.read_table(f, schema=SCHEMA) for f in files]))
-        table = table.set_column(table.schema.get_field_index("checkpoint"), "checkpoint", pa.array(
-            [_in_this_sweep(c, self.root.parent) for c in table["checkpoint"].to_pylist()], pa.string()))
-        return table.sort_by([("trial_id", "ascending"), ("step", "ascending")])
+            table = _newest_per_key(pa.concat_tables([self._read(f) for f in files]))
+        return table.set_column(table.schema.get_field_index("checkpoint"), "checkpoint", pa.array(
+            [self._checkpoint_here(c) for c in table["checkpoint"].to_pylist()], pa.string())).sort_by(
+            [("trial_id", "ascending"), ("step", "ascending")])
+
+    def _checkpoint_here(self, checkpoint: str | None) -> str | None:
+        """A stored checkpoint path as this store's sweep folder (its parent) holds it."""
+        if checkpoint is None or "://" in checkpoint:
+            return checkpoint
+        if storage.is_uri(self.root):
+            return checkpoint if checkpoint.startswith("/") else storage.join(storage.parent(self.root), checkpoint)
+        return _in_this_sweep(checkpoint, Path(self.dir).parent)
 
 
 def _in_this_sweep(checkpoint: str | None, exp_dir: Path) -> str | None:
@@ -215,9 +244,9 @@ class CorruptStoreError(ValueError):
     pass
 
 
-def _readable(path: str) -> bool:
+def _readable(path: str, fs: pafs.FileSystem) -> bool:
     try:
-        pq.read_metadata(path)
+        pq.read_metadata(path, filesystem=fs)
         return True
     except (pa.ArrowInvalid, OSError):
         return False

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import posixpath
 
 from ray.tune import Callback
 
@@ -18,19 +17,16 @@ class ResultsStoreCallback(Callback):
     the checkpoint saved with it.
     """
 
-    def __init__(self, store_root: str, sweep: str, beside_experiment: bool = False):
-        self.store_root = store_root
+    def __init__(self, sweep: str):
         self.sweep = sweep
-        # Beside the experiment (local storage), the store is found from the trial's own
-        # experiment folder: Tune restores this callback pickled, and a copied or moved sweep
-        # must write its own store, never the original's.
-        self.beside_experiment = beside_experiment
         self._last: dict[str, dict] = {}
 
-    def store(self, trial) -> ResultsStore:
-        if getattr(self, "beside_experiment", False):
-            return ResultsStore(Path(trial.storage.experiment_fs_path) / RESULTS_DIR)
-        return ResultsStore(self.store_root)
+    @staticmethod
+    def store(trial) -> ResultsStore:
+        """Beside the trial's own experiment folder, on its storage's filesystem (a local folder
+        or a bucket): Tune restores this callback pickled, and a copied or moved sweep must write
+        its own store, never the original's."""
+        return ResultsStore(posixpath.join(trial.storage.experiment_fs_path, RESULTS_DIR), trial.storage.storage_filesystem)
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
         row = report_row(self.sweep, trial.trial_id, result)
@@ -40,10 +36,7 @@ class ResultsStoreCallback(Callback):
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info):
         row = self._last.get(trial.trial_id)
         if row is not None and checkpoint is not None:
-            path = checkpoint.path
-            if getattr(self, "beside_experiment", False):  # relative: the sweep folder can move
-                path = os.path.relpath(path, trial.storage.experiment_fs_path)
-            row["checkpoint"] = path
+            row["checkpoint"] = posixpath.relpath(checkpoint.path, trial.storage.experiment_fs_path)  # the folder can move
             self.store(trial).write(row)
 
     def _finish(self, trial, status: str, message: str | None) -> None:
@@ -67,4 +60,4 @@ class ResultsStoreCallback(Callback):
         self._finish(trial, "error", str(error).strip().splitlines()[-1][:500])
 
     def __getstate__(self):
-        return {"store_root": self.store_root, "sweep": self.sweep, "beside_experiment": getattr(self, "beside_experiment", False), "_last": {}}
+        return {"sweep": self.sweep, "_last": {}}

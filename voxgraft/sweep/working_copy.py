@@ -1,0 +1,98 @@
+"""`report URI` and `pick URI`: a local working copy of a sweep that lives in a bucket.
+
+The copy holds everything of the sweep but the checkpoints' weights (*.safetensors and the
+trainer state): the spec, the results store, the references, each checkpoint's samples/ and
+the small files that say it is kept. It is kept equal to the bucket on every call:
+what the bucket no longer has (row files sealed away) is removed, what is new or changed is
+fetched. `pick` fetches the weights of the checkpoints it opens. What the commands write
+(report/, the unusable list) goes back to the bucket, so the copy never holds anything the
+bucket lacks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from voxgraft import storage
+from voxgraft.layout import REPORT_DIR, RESULTS_DIR, SPEC_FILE, UNUSABLE_FILE
+
+WEIGHT_SUFFIXES = (".safetensors", ".pt")  # a checkpoint's organ weights and trainer state: fetched on demand
+
+
+class WorkingCopyError(ValueError):
+    pass
+
+
+def default_scratch() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "voxgraft" / "sweeps"
+
+
+def _is_weights(relative: str) -> bool:
+    return relative.endswith(WEIGHT_SUFFIXES)
+
+
+def local_folder(uri: str, scratch: Path) -> Path:
+    """scratch/SCHEME/BUCKET/PATH: the sweep's own name stays the folder's name."""
+    parts = urlsplit(uri)
+    relative = Path(parts.scheme, parts.netloc, *[p for p in parts.path.split("/") if p])
+    if any(p in ("", ".", "..") for p in relative.parts):
+        raise WorkingCopyError(f"{uri}: not a sweep URI (scheme://bucket/path/NAME)")
+    return Path(scratch).resolve() / relative
+
+
+def working_copy(uri: str, scratch: Path) -> Path:
+    """The local copy of the sweep at `uri`, brought up to date."""
+    fs, root = storage.resolve(uri)
+    try:
+        remote = storage.files_under(fs, root)
+    except (OSError, ValueError) as exc:  # no such bucket, no credentials, unreachable
+        raise WorkingCopyError(f"{uri}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
+    if SPEC_FILE not in remote and not any(r.startswith(f"{RESULTS_DIR}/") for r in remote):
+        raise WorkingCopyError(f"{uri}: not a voxgraft sweep (no {SPEC_FILE} and no {RESULTS_DIR}/ there)")
+    local = local_folder(uri, scratch)
+    if local.is_dir() and any(local.iterdir()) and not ((local / SPEC_FILE).exists() or (local / RESULTS_DIR).is_dir()):
+        raise WorkingCopyError(f"{local} holds files that are not a working copy of a sweep; give another --scratch")
+    targets = {relative: _inside(local, relative, uri) for relative in remote}
+    for path in [p for p in local.rglob("*") if p.is_file()] if local.is_dir() else []:
+        if path.relative_to(local).as_posix() not in remote:
+            path.unlink()
+    for relative, info in remote.items():
+        target = targets[relative]
+        if (_is_weights(relative) and not target.exists()) or _current(target, info):
+            continue
+        storage.download_file(fs, info.path, info, target)
+    return local
+
+
+def fetch_checkpoint(uri: str, local: Path, checkpoint: Path) -> None:
+    """The whole of one checkpoint folder of the copy (its weights too), from the bucket."""
+    fs, root = storage.resolve(uri)
+    relative = Path(checkpoint).resolve().relative_to(local.resolve()).as_posix()
+    for name, info in storage.files_under(fs, f"{root}/{relative}").items():
+        target = _inside(local, f"{relative}/{name}", uri)
+        if not _current(target, info):
+            storage.download_file(fs, info.path, info, target)
+
+
+def publish(local: Path, uri: str) -> None:
+    """What report and pick wrote into the copy, back to the bucket."""
+    if (local / REPORT_DIR).is_dir():
+        storage.upload_tree(local / REPORT_DIR, storage.join(uri, REPORT_DIR))
+    if (local / UNUSABLE_FILE).is_file():
+        storage.write_bytes(storage.join(uri, UNUSABLE_FILE), (local / UNUSABLE_FILE).read_bytes())
+
+
+def _current(target: Path, info) -> bool:
+    if not target.is_file() or target.stat().st_size != info.size:
+        return False
+    return info.mtime is None or abs(target.stat().st_mtime - info.mtime.timestamp()) < 1e-3
+
+
+def _inside(local: Path, relative: str, uri: str) -> Path:
+    """An object's name as a path in the copy, refused when it leads outside (a key with '..')."""
+    target = (local / relative).resolve()
+    if not target.is_relative_to(local.resolve()):
+        raise WorkingCopyError(f"{uri}: the object {relative!r} leads outside the working copy; refusing to copy it")
+    return target
