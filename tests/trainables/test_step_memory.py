@@ -1,5 +1,6 @@
 """`voxgraft plan --memory`: a real step's peak memory on this device, and one-line refusals."""
 
+import json
 import re
 import subprocess
 import sys
@@ -41,11 +42,18 @@ def test_trials_per_card_counts_the_cuda_context():
     assert StepMemory("cuda", 16, 3, 900.0, 30000.0).trials_per_card(24) == 0
 
 
-def test_plan_memory_prints_the_peak(tiny_recipient, corpora, capsys):
+def test_plan_memory_prints_the_peak_and_saves_it_for_cluster_check(tiny_recipient, corpora, tmp_path, capsys):
+    saved = tmp_path / "step.json"
     assert main(["plan", "--model", str(tiny_recipient[0]), "--train", "cadence", "--memory", str(corpora["cadence_donor"]),
-                 "--batch-size", "4"]) == 0
+                 "--batch-size", "4", "--save", str(saved)]) == 0
     out = capsys.readouterr().out
     assert "step memory (4 rows, 3 steps, cpu): peak " in out and "trials per 24 GB card: measure on a GPU" in out
+    record = json.loads(saved.read_text())
+    assert record["device"] == "cpu" and record["organs"] == "cadence" and record["batch_size"] == 4
+    assert f"peak {record['peak_mb']:,.0f} MB" in out
+    cluster = Path(__file__).resolve().parents[2] / "cluster.yaml"
+    assert main(["cluster", "check", str(cluster), "--sweep", "cadence", "--measured", str(saved)]) == 0
+    assert "the measurement given was on cpu, which does not translate to GPU memory" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("extra, message, lines", [

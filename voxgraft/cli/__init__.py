@@ -1,4 +1,4 @@
-"""voxgraft's command line: one module per command group (corpus, demo, model, recipient, sweep, style),
+"""voxgraft's command line: one module per command group (corpus, demo, model, recipient, sweep, style, cluster),
 each of which parses its arguments, calls the library and prints. Start at `build_parser`."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import errno
 import os
 import shutil
 
-from voxgraft.cli import corpus, demo, model, recipient, style, sweep
+from voxgraft.cli import cluster, corpus, demo, model, recipient, style, sweep
 from voxgraft.console import Formatter, err_console, fail
 from voxgraft.layout import OutsideRootError
 
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (corpus, demo, model, recipient, sweep, style):
+    for group in (corpus, demo, model, recipient, sweep, style, cluster):
         group.register(sub)
     return parser
 

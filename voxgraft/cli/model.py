@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+from dataclasses import asdict
 from pathlib import Path
 
-from voxgraft.atomic import ForeignFolderError, check_replaceable
+from voxgraft.atomic import ForeignFolderError, atomic_file, check_replaceable
 from voxgraft.console import Formatter, console, fail, progress_bar
 
 SHORT_LOSS = {"discriminator": "D", "duration": "dur", "kl": "kl", "mel": "mel", "total": "total"}
@@ -44,6 +46,8 @@ def _print_step_memory(args: argparse.Namespace) -> int:
 
     if not args.model:
         return fail("--memory measures a real recipient: pass --model")
+    if args.save and (args.save.is_dir() or not args.save.parent.is_dir()):
+        return fail(f"--save {args.save}: give a file in an existing folder")
     if not 1 <= args.batch_size <= 4096 or not 0 < args.card_gb <= 4096:
         return fail("--batch-size must be 1..4096 and --card-gb in (0, 4096]")
     try:
@@ -53,6 +57,11 @@ def _print_step_memory(args: argparse.Namespace) -> int:
     kind = "reserved by the CUDA allocator" if m.device == "cuda" else "resident (CPU)"
     console.print(f"step memory ({m.batch_size} rows, {m.steps} steps, {m.device}): peak {m.peak_mb:,.0f} MB {kind}; "
                   f"{m.before_mb:,.0f} MB before the steps", highlight=False)
+    if args.save:
+        record = {**asdict(m), "organs": args.train, "alignment": args.alignment, "recipient": str(Path(args.model).resolve())}
+        with atomic_file(args.save) as tmp:
+            tmp.write_text(json.dumps(record, indent=1) + "\n")
+        console.print(f"saved: {args.save} (for `voxgraft cluster check --measured`)", highlight=False)
     fits = m.trials_per_card(args.card_gb)
     if fits is None:
         console.print(f"trials per {args.card_gb:g} GB card: measure on a GPU (CPU memory does not translate)", highlight=False)
@@ -180,6 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="also measure a training step's peak memory on this device with real steps on DONOR's largest batch (needs --model)")
     plan.add_argument("--batch-size", type=int, default=16, help="with --memory: the batch size to measure")
     plan.add_argument("--card-gb", type=float, default=24.0, help="with --memory on CUDA: the card to fit trials on")
+    plan.add_argument("--save", type=Path, default=None, metavar="FILE.json", help="with --memory: write the measurement here")
     plan.set_defaults(func=cmd_plan)
 
     pre = sub.add_parser(
