@@ -131,8 +131,9 @@ class ResultsStore:
 
     def _write(self, path: str, table: pa.Table) -> None:
         """Locally through a rename, so a reader never sees half a file; an object store's
-        upload is all or nothing by itself."""
+        upload is all or nothing by itself (and has no folders to make: a request saved)."""
         if storage.is_local(self.fs):
+            self.fs.create_dir(self.dir, recursive=True)
             with atomic_file(path) as tmp:
                 pq.write_table(table, str(tmp))
         else:
@@ -171,7 +172,6 @@ class ResultsStore:
 
     def write_sealed(self, rows: list[dict]) -> str:
         """Write a whole trial's rows as its sealed file at once (imports, benchmarks)."""
-        self.fs.create_dir(self.dir, recursive=True)
         path = self._sealed_path(rows[0]["trial_id"])
         self._write(path, pa.Table.from_pylist(rows, schema=SCHEMA))
         self.compact()
@@ -179,7 +179,6 @@ class ResultsStore:
 
     def write(self, row: dict) -> str:
         """Insert or replace the row with this (trial_id, step), atomically."""
-        self.fs.create_dir(self.dir, recursive=True)
         path = self._path(row["trial_id"], row["step"])
         self._write(path, pa.Table.from_pylist([row], schema=SCHEMA))
         return path
