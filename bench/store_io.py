@@ -17,7 +17,6 @@ import statistics
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from voxgraft.analysis import synthetic_store
 from voxgraft.sweep.store import ResultsStore, report_row
