@@ -58,8 +58,10 @@ def at_least_one(text: str) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from voxgraft.analysis.optuna_study import StudyError, write_study
     from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
     from voxgraft.analysis.summary import summary_table
+    from voxgraft.search_spaces.spec import name_and_objectives
     from voxgraft.sweep.working_copy import WorkingCopyError
 
     try:
@@ -72,10 +74,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             top = best_trials(analysis, args.top)
             files = write_report(analysis, top, args.out)
             publish()
-    except (ReportError, RuntimeError, WorkingCopyError) as exc:
+            study = write_study(analysis, name_and_objectives(folder)[1], args.optuna_storage) if args.optuna_storage else None
+    except (ReportError, RuntimeError, WorkingCopyError, StudyError) as exc:
         return fail(str(exc))
     console.print(summary_table(analysis, top))
     console.print(f"report: {files.html}\nsummary: {files.summary}", highlight=False)
+    if study:
+        console.print(f"Optuna study {study!r} in {args.optuna_storage}: optuna-dashboard {args.optuna_storage}", highlight=False)
     if args.wandb:
         from voxgraft.analysis.wandb_log import log_report
 
@@ -152,6 +157,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--out", type=Path, default=None, help="where to write (default SWEEP_DIR/report)")
     report.add_argument("--wandb", action="store_true", help="also log the tables and page to W&B (offline unless configured)")
     report.add_argument("--skip-corrupt", action="store_true", help="leave out results files that are not readable Parquet")
+    report.add_argument("--optuna-storage", default=None, metavar="URL",
+                        help="also write the sweep as an Optuna study there (sqlite:///PATH.db) for optuna-dashboard")
     report.add_argument("--scratch", type=Path, default=None, help=SCRATCH_HELP)
     report.set_defaults(func=cmd_report)
 
