@@ -1,6 +1,7 @@
 """The style-VAE size as a sweep axis: a real tiny sweep on the styled recipient."""
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,12 @@ def test_vae_latent_is_a_sweep_axis(local_ray, styled_recipient, style_corpora, 
         assert ("style.project.weight" in tensors) == (row["config.vae_latent"] == 4)
     analysis = analyse(Path(outcome.results_dir).parent)
     assert "vae_latent" in analysis.factors
-    page = write_report(analysis, best_trials(analysis, 2)).html.read_text()
-    assert "<h2>Style space</h2>" in page and "Silhouette of recipient against donor" in page
+    top = best_trials(analysis, 2)
+    page = write_report(analysis, top).html.read_text()
+    assert re.search(r"<h2 id='s\d+'>Style space</h2>", page) and "Silhouette of recipient against donor" in page
+    # the answer first: the best transplant, playable beside the recipient and the donor
+    assert f"Best by {analysis.objectives[0][0]}" in page and f"trial {top.iloc[0]['trial_id']}," in page
+    assert page.index("What the sweep found") < page.index("best transplant <audio") < page.index("<nav>")
     assert "<h3>By style-VAE size</h3>" in page
 
     # both sizes export as ready models (the fresh 4-dim VAE is grafted onto the recipient)

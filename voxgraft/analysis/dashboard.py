@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,16 +15,19 @@ import pandas as pd
 
 from voxgraft.analysis import plots
 from voxgraft.analysis.alignment import alignment_errors
+from voxgraft.analysis.effects import MIN_GROUP
+from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
 from voxgraft.analysis.types import Analysis
+from voxgraft.analysis.verdict import verdict
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
 from voxgraft.style.report import style_space
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em} h3{margin-top:1.4em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em} td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em;display:block;overflow-x:auto;max-width:100%} td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
 th{background:#f4f4f4} td:first-child,th:first-child{text-align:left} .note{color:#555;font-size:.9em}
-figure{margin:.6em 0} audio{width:220px;height:32px} .bad{color:#b00}
+figure{margin:.6em 0} audio{width:220px;height:32px} .bad{color:#b00} nav{margin:1em 0} nav ol{columns:2}
 """
 
 
@@ -40,11 +44,15 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
         cells = []
         for value in row:
             if isinstance(value, (float, np.floating)):
-                cells.append("<td></td>" if not math.isfinite(value) else f"<td>{value:.{digits}g}</td>")
+                cells.append("<td></td>" if not math.isfinite(value) else f"<td>{_number(value, digits)}</td>")
             else:
                 cells.append(f"<td>{_esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _number(value: float, digits: int = 4) -> str:
+    return "0" if abs(value) < 1e-12 else f"{value:.{digits}g}"
 
 
 def _audio(path: Path) -> str:
@@ -106,6 +114,11 @@ def objective_section(analysis: Analysis, metric: str, mode: str, curves: bool) 
     for title, grid in analysis.grids[metric].items():
         if not grid.empty:
             parts += [f"<h3>Interaction: {_esc(title)}</h3>", f"<figure>{plots.grid_plot(grid, metric, *title.split(' × '))}</figure>"]
+    if not effects.empty and not np.isfinite(effects["low"].astype(float)).any():
+        parts.append(f"<p class='note'>No intervals: every comparison has fewer than {MIN_GROUP} trials on a side.</p>")
+    if not analysis.importance[metric] and analysis.factors:
+        parts.append(f"<p class='note'>No importances: they need at least {IMPORTANCE_MIN_TRIALS} measured trials and "
+                     f"{MIN_GROUP} at every level of each factor.</p>")
     for evaluator, values in analysis.importance[metric].items():
         parts += [f"<h3>Importance ({_esc(evaluator)}, Optuna)</h3>", f"<figure>{plots.bars_plot(values, f'{evaluator} importance')}</figure>"]
     shapley = analysis.shapley[metric]
@@ -127,13 +140,41 @@ def alignment_section(analysis: Analysis) -> str:
     return f"<h2>Alignment against ground truth</h2><p class='note'>{_esc(note)}</p>" + _table(errors.round(3))
 
 
+def verdict_section(analysis: Analysis, top: pd.DataFrame) -> str:
+    """The answer first (analysis/verdict.py), and the best transplant beside the recipient and
+    the donor on one held-out sentence."""
+    found = verdict(analysis, top)
+    parts = ["<h2>What the sweep found</h2><ul>" + "".join(f"<li>{_esc(line)}</li>" for line in found.findings) + "</ul>"]
+    if found.warnings:
+        parts.append("<ul class='bad'>" + "".join(f"<li>{_esc(line)}</li>" for line in found.warnings) + "</ul>")
+    references = analysis.sweep_dir / REFERENCES_DIR
+    best = samples_dir(top.iloc[0]["checkpoint"]) if not top.empty else None
+    donor = sorted(references.glob("donor/*.wav"))
+    if best is not None and donor:
+        name = donor[0].name
+        cells = [(label, path) for label, path in (("recipient", references / "recipient" / name), ("donor", donor[0]),
+                                                   ("best transplant", best / name)) if path.exists()]
+        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{label} {_audio(path)}" for label, path in cells) + "</p>")
+    return "".join(parts)
+
+
+def _with_contents(body: str) -> str:
+    """Anchors on every section heading and a table of contents of them, after the verdict."""
+    titles = re.findall(r"<h2>(.*?)</h2>", body)
+    for i, title in enumerate(titles):
+        body = body.replace(f"<h2>{title}</h2>", f"<h2 id='s{i}'>{title}</h2>", 1)
+    contents = "<nav><b>Contents</b><ol>" + "".join(f"<li><a href='#s{i}'>{t}</a></li>" for i, t in enumerate(titles)) + "</ol></nav>"
+    cut = body.find("<h2 id='s1'>")
+    return body + contents if cut < 0 else body[:cut] + contents + body[cut:]
+
+
 def render(analysis: Analysis, top: pd.DataFrame) -> str:
     statuses = analysis.trials["status"].value_counts().to_dict()
     head = (f"<h1>voxgraft sweep {_esc(analysis.name)}</h1><p>{len(analysis.trials)} trials, {len(analysis.rows)} reports "
             f"({', '.join(f'{_esc(k)} {v}' for k, v in statuses.items())}); factors varied: {_esc(', '.join(analysis.factors) or 'none')}. "
             f"<span class='note'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {_esc(analysis.sweep_dir / 'results')}.</span></p>")
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
-    parts = [head, "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
+    parts = [head, verdict_section(analysis, top), "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
     parts.append(listening_section(analysis, top))
     if analysis.pareto is not None:
         x, y = analysis.pareto_axes
@@ -146,5 +187,5 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
     parts.append(alignment_section(analysis))
     parts.append(style_section(analysis, top))
     parts += ["<h2>Rejection: which factors predict it</h2>", _table(analysis.rejection)]
-    body = "".join(parts)
+    body = _with_contents("".join(parts))
     return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>voxgraft: {_esc(analysis.name)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"

@@ -4,8 +4,10 @@ The main effect of a factor level is the mean objective of the trials at that le
 mean of the trials at the other levels (for a single organ: trained minus not trained). Its 95%
 interval is a percentile bootstrap over trials, resampling within each group; a group of more
 than NORMAL_ABOVE trials draws its bootstrap means from their normal limit (mean, sd / sqrt(n)),
-which at that size is the same distribution at a fraction of the cost. A factor's size is its
-largest absolute level effect; factors rank by it.
+which at that size is the same distribution at a fraction of the cost. With fewer than
+MIN_GROUP trials on either side there is no interval (low and high are NaN): a bootstrap of
+one or two trials only restates them. A factor's size is its largest absolute level effect;
+factors rank by it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 BOOTSTRAP = 1000
 NORMAL_ABOVE = 500
+MIN_GROUP = 3  # trials on each side of a comparison before it gets an interval
 
 
 def _boot_means(values: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -38,8 +41,10 @@ def main_effects(trials: pd.DataFrame, objective: str, factors: list[str], seed:
             outside = usable.loc[column != level, objective].to_numpy(float)
             if len(inside) == 0 or len(outside) == 0:
                 continue
-            boot = _boot_means(inside, rng, n_boot) - _boot_means(outside, rng, n_boot)
-            low, high = np.percentile(boot, [2.5, 97.5])
+            low = high = np.nan
+            if min(len(inside), len(outside)) >= MIN_GROUP:
+                boot = _boot_means(inside, rng, n_boot) - _boot_means(outside, rng, n_boot)
+                low, high = np.percentile(boot, [2.5, 97.5])
             out.append({
                 "factor": factor, "level": level, "n": len(inside), "mean": inside.mean(),
                 "effect": inside.mean() - outside.mean(), "low": low, "high": high,

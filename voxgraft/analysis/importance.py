@@ -25,11 +25,13 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.trials import expand_organs
 from voxgraft.evaluate.registry import untouched_value
 from voxgraft.models.organs import ORGAN_MODULES
 
 IMPORTANCE_MAX_TRIALS = 500
+IMPORTANCE_MIN_TRIALS = 8  # and MIN_GROUP trials at every level of a categorical factor
 FANOVA_TREES = 16  # Optuna's default 64 costs 4x for no change in the ranking of a few factors
 
 
@@ -45,10 +47,11 @@ def _distributions(trials: pd.DataFrame, factors: list[str]) -> dict[str, optuna
 
 
 def importances(trials: pd.DataFrame, objective: str, mode: str, seed: int = 0) -> dict[str, dict[str, float]]:
-    """{evaluator name: {factor: importance}} over the factors that vary; {} if too few trials."""
+    """{evaluator name: {factor: importance}} over the factors that vary; {} when the group
+    sizes cannot support it (`enough_for_importance`)."""
     usable = trials[np.isfinite(trials[objective].astype(float))]
     factors = [f for f in ("organs", "alignment", "lr", "vae_latent", "vae_beta") if usable[f].nunique(dropna=True) > 1]
-    if len(usable) < 4 or not factors:
+    if not factors or not enough_for_importance(usable, factors):
         return {}
     dists = _distributions(usable, factors)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -65,6 +68,20 @@ def importances(trials: pd.DataFrame, objective: str, mode: str, seed: int = 0) 
         "PED-ANOVA": optuna.importance.get_param_importances(study, evaluator=optuna.importance.PedAnovaImportanceEvaluator()),
         "fANOVA": optuna.importance.get_param_importances(study, evaluator=optuna.importance.FanovaImportanceEvaluator(n_trees=FANOVA_TREES, seed=seed)),
     }
+
+
+def enough_for_importance(usable: pd.DataFrame, factors: list[str]) -> bool:
+    """A forest or an ANOVA over a handful of trials ranks noise: at least IMPORTANCE_MIN_TRIALS
+    trials, and MIN_GROUP at every level of every categorical factor."""
+    if len(usable) < IMPORTANCE_MIN_TRIALS:
+        return False
+    return all(usable[f].astype(str).value_counts().min() >= MIN_GROUP for f in factors if f != "lr")
+
+
+def _zero_if_noise(value: float, scale) -> float:
+    """0 for what is only the rounding of sums of these values (a contribution of 1e-34 is 0)."""
+    magnitude = max((abs(float(x)) for x in scale), default=1.0) or 1.0
+    return 0.0 if abs(value) < 1e-9 * magnitude else value
 
 
 @dataclass(frozen=True)
@@ -98,7 +115,7 @@ def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
                     s = frozenset(c)
                     weight = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
                     total += weight * (v[s | {organ}] - v[s])
-            values[organ] = total
+            values[organ] = _zero_if_noise(total, v.values())
         return Shapley(values, True, f"exact: all {len(subsets)} organ subsets ran")
     x = np.array([[o in s for o in organs] for s in sets], dtype=float)
     if untouched is None:
@@ -106,4 +123,5 @@ def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
     y = usable[objective].to_numpy(float) - (untouched or 0.0)
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     ran = len(set(sets))
-    return Shapley(dict(zip(organs, coef[: len(organs)].tolist())), False, f"estimated: additive fit over the {ran} organ sets that ran")
+    values = {o: _zero_if_noise(c, y) for o, c in zip(organs, coef[: len(organs)].tolist())}
+    return Shapley(values, False, f"estimated: additive fit over the {ran} organ sets that ran")

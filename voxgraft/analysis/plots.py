@@ -28,22 +28,26 @@ def effects_plot(effects: pd.DataFrame, objective: str) -> str:
     fig, ax = plt.subplots(figsize=(7, 0.3 * max(len(effects), 3) + 1))
     labels = [f"{f} = {lv}" for f, lv in zip(effects["factor"], effects["level"])]
     y = np.arange(len(effects))
-    ax.errorbar(effects["effect"], y, xerr=[effects["effect"] - effects["low"], effects["high"] - effects["effect"]], fmt="o", capsize=3)
+    below, above = (effects["effect"] - effects["low"]).fillna(0), (effects["high"] - effects["effect"]).fillna(0)  # no interval: a dot
+    ax.errorbar(effects["effect"], y, xerr=[below, above], fmt="o", capsize=3)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"main effect on {objective} (95% bootstrap interval)")
+    ax.set_xlabel(f"main effect on {objective} (95% bootstrap interval where both sides have enough trials)")
     return _svg(fig)
 
 
 def grid_plot(grid: pd.DataFrame, objective: str, rows: str, columns: str) -> str:
     fig, ax = plt.subplots(figsize=(1.2 * max(grid.shape[1], 2) + 2, 0.5 * max(grid.shape[0], 2) + 1))
-    image = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="viridis")
+    values = grid.to_numpy(float)
+    image = ax.imshow(values, aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
     ax.set_yticks(range(grid.shape[0]), grid.index)
-    for (i, j), value in np.ndenumerate(grid.to_numpy(float)):
-        if np.isfinite(value):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
+    low, high = np.nanmin(values), np.nanmax(values)
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):  # dark text on viridis' light (yellow-green) end, white on its dark end
+            light = high > low and (value - low) / (high - low) > 0.6
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="black" if light else "white", fontsize=8)
     ax.set_xlabel(columns)
     ax.set_ylabel(rows)
     fig.colorbar(image, ax=ax, label=f"mean {objective}")

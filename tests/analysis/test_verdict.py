@@ -1,0 +1,64 @@
+"""The report's answer-first section, generated from the statistics: on the planted-effects store
+it names the planted dominant organ; on a 4-trial sweep it warns that intervals and importances
+cannot be had, and the page draws none."""
+
+import pandas as pd
+import pytest
+
+from voxgraft.analysis import synthetic_store
+from voxgraft.analysis.importance import organ_shapley
+from voxgraft.analysis.report import analyse, best_trials, write_report
+from voxgraft.analysis.verdict import verdict
+
+
+def _store(tmp_path, trials: int):
+    root = tmp_path / f"sweep{trials}"
+    synthetic_store.build(root / "results", trials=trials, reports=3)
+    analysis = analyse(root)
+    return analysis, best_trials(analysis, 3)
+
+
+def test_the_verdict_names_the_planted_dominant_organ(tmp_path):
+    analysis, top = _store(tmp_path, 56)
+    found = verdict(analysis, top)
+    assert top.empty  # the planted store keeps no checkpoints: nothing may be called best, and the verdict says so
+    assert found.findings[0] == ("No transplant may be called best by heldout_loss: every trial failed, was rejected "
+                                 "or kept no measured checkpoint.")
+    assert any(line.startswith("What mattered most for heldout_loss: organ:decoder = ") for line in found.findings)
+    assert any(line.startswith("decoder carries ") for line in found.findings)
+    assert any(line.startswith("Forced against learned alignment") for line in found.findings)
+    assert found.warnings == []
+    page = write_report(analysis, top).html.read_text()
+    assert page.index("What the sweep found") < page.index("<nav>") < page.index("Top transplants")
+    assert "Importance (fANOVA, Optuna)" in page
+
+
+def test_four_trials_get_a_warning_and_no_intervals_or_importances(tmp_path):
+    analysis, top = _store(tmp_path, 4)
+    found = verdict(analysis, top)
+    assert any(w.startswith("Too few trials per level for intervals and importances") for w in found.warnings)
+    effects = analysis.effects["heldout_loss"]
+    assert not effects.empty and effects["low"].isna().all() and effects["high"].isna().all()
+    assert analysis.importance["heldout_loss"] == {}
+    page = write_report(analysis, top).html.read_text()
+    assert "Too few trials per level" in page and "No intervals" in page and "No importances" in page
+    assert "Importance (fANOVA" not in page
+
+
+def test_rejected_trials_are_counted_with_their_most_common_reason(tmp_path):
+    analysis, top = _store(tmp_path, 8)
+    trials = analysis.trials
+    trials.loc[trials.index[:2], ["status", "message"]] = ["rejected", "degenerate alignment: 61% of tokens got one frame; x"]
+    trials.loc[trials.index[:2], "failed"] = True
+    found = verdict(analysis, top)
+    assert "2 of 8 trials rejected (most often: degenerate alignment: 61% of tokens got one frame)." in found.warnings
+
+
+def test_an_organ_without_effect_contributes_exactly_zero_not_rounding_noise():
+    sets = ["decoder", "flow", "posterior_encoder", "decoder,flow", "decoder,posterior_encoder", "flow,posterior_encoder",
+            "decoder,flow,posterior_encoder"]
+    effect = {"decoder": 0.3, "flow": 0.0, "posterior_encoder": 0.1}
+    value = [sum(effect[o] for o in s.split(",")) for s in sets]  # sums of 0.3 and 0.1 leave 1e-17 residues
+    shapley = organ_shapley(pd.DataFrame({"organs": sets, "transfer_timbre": value}), "transfer_timbre")
+    assert shapley.exact and shapley.values["flow"] == 0.0
+    assert shapley.values["decoder"] == pytest.approx(0.3) and shapley.values["posterior_encoder"] == pytest.approx(0.1)

@@ -1,0 +1,101 @@
+"""The answer first: what the sweep found, in sentences generated from its statistics (never
+written by hand), and the warnings a reader needs before trusting them.
+
+- the best transplant by the sweep's first objective (sweep/best.py's rule);
+- what mattered most: the factor with the largest main effect, with its interval where the
+  group sizes support one, and the organ that carries the largest share of the organ
+  contributions (Shapley);
+- forced against learned alignment, where the sweep compared them;
+- warnings: groups too small for intervals and importances, rejected and failed trials with
+  their most common reason, an objective no trial measured.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from voxgraft.analysis.effects import MIN_GROUP
+from voxgraft.analysis.types import Analysis
+
+
+@dataclass
+class Verdict:
+    findings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def number(value: float) -> str:
+    return "0" if abs(value) < 1e-12 else f"{value:.3g}"
+
+
+def verdict(analysis: Analysis, top: pd.DataFrame) -> Verdict:
+    out = Verdict()
+    metric, mode = analysis.objectives[0]
+    out.findings.append(_best(top, metric, mode))
+    out.findings += [line for line in (_mattered(analysis, metric), _organ_share(analysis, metric), _alignment(analysis, metric)) if line]
+    out.warnings = _warnings(analysis, metric)
+    return out
+
+
+def _best(top: pd.DataFrame, metric: str, mode: str) -> str:
+    if top.empty:
+        return f"No transplant may be called best by {metric}: every trial failed, was rejected or kept no measured checkpoint."
+    t = top.iloc[0]
+    return (f"Best by {metric} ({'lower' if mode == 'min' else 'higher'} is better): trial {t['trial_id']}, organs {t['organs']}, "
+            f"lr {float(t['lr']):.2g}, {t['alignment']} alignment, at step {int(t['step'])}: {metric} {number(float(t[metric]))}.")
+
+
+def _mattered(analysis: Analysis, metric: str) -> str | None:
+    effects = analysis.effects.get(metric)
+    if effects is None or effects.empty:
+        return None
+    row = effects.loc[effects["effect"].abs().idxmax()]
+    interval = (f" (95% interval {number(row['low'])} to {number(row['high'])})" if np.isfinite(row["low"])
+                else f" (no interval: fewer than {MIN_GROUP} trials on a side)")
+    return (f"What mattered most for {metric}: {row['factor']} = {row['level']}, which moves it by {number(row['effect'])} "
+            f"against the other trials{interval}.")
+
+
+def _organ_share(analysis: Analysis, metric: str) -> str | None:
+    shapley = analysis.shapley.get(metric)
+    if shapley is None:
+        return None
+    total = sum(abs(v) for v in shapley.values.values())
+    if total == 0:
+        return None
+    organ, value = max(shapley.values.items(), key=lambda kv: abs(kv[1]))
+    return (f"{organ} carries {abs(value) / total:.0%} of the organ contributions to {metric} "
+            f"(Shapley {number(value)}; {shapley.note}).")
+
+
+def _alignment(analysis: Analysis, metric: str) -> str | None:
+    trials = analysis.trials[~analysis.trials["failed"]]
+    usable = trials[np.isfinite(trials[metric].astype(float))]
+    means = usable.groupby(usable["alignment"].astype(str))[metric].mean()
+    if not {"forced", "learned"} <= set(means.index):
+        return None
+    counts = usable["alignment"].astype(str).value_counts()
+    return (f"Forced against learned alignment, mean {metric}: {number(means['forced'])} ({counts['forced']} trials) "
+            f"against {number(means['learned'])} ({counts['learned']} trials).")
+
+
+def _warnings(analysis: Analysis, metric: str) -> list[str]:
+    out = []
+    trials = analysis.trials
+    sizes = [trials[f].astype(str).value_counts().min() for f in analysis.factors if f != "lr"]
+    if sizes and min(sizes) < MIN_GROUP:
+        out.append(f"Too few trials per level for intervals and importances: the smallest group has {min(sizes)} "
+                   f"trial(s); {MIN_GROUP} are needed. Effects are shown as points only.")
+    for status, what in (("rejected", "rejected"), ("error", "failed with an error")):
+        group = trials[trials["status"] == status]
+        if len(group):
+            reasons = Counter(str(m).split(";")[0] for m in group["message"] if isinstance(m, str) and m)
+            common = f" (most often: {reasons.most_common(1)[0][0]})" if reasons else ""
+            out.append(f"{len(group)} of {len(trials)} trials {what}{common}.")
+    if not np.isfinite(trials[metric].astype(float)).any():
+        out.append(f"No trial measured {metric}: nothing here is best by it.")
+    return out
