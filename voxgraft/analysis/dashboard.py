@@ -17,6 +17,7 @@ from voxgraft.analysis import plots
 from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
+from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import verdict
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
@@ -176,11 +177,12 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
     parts = [head, verdict_section(analysis, top), "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
     parts.append(listening_section(analysis, top))
-    if analysis.pareto is not None:
-        x, y = analysis.pareto_axes
-        front = analysis.pareto[analysis.pareto["on_front"]].sort_values(x)
-        parts += ["<h2>Donor-likeness against recipient preservation</h2>",
-                  f"<figure>{plots.pareto_plot(analysis.pareto, x, y)}</figure>",
+    for aim, points in analysis.fronts.items():
+        x, y = AIM_AXES[aim]
+        front = points[points["on_front"]].sort_values(x)
+        which = f": {aim} trials" if len(analysis.fronts) > 1 else ""
+        parts += [f"<h2>Donor-likeness against recipient preservation{which}</h2>",
+                  f"<figure>{plots.pareto_plot(points, x, y)}</figure>",
                   _table(front[["trial_id", "organs", "alignment", "lr", x, y, "knee"]])]
     for i, (metric, mode) in enumerate(analysis.objectives):
         parts.append(objective_section(analysis, metric, mode, curves=i < 2))  # the sweep's objective and donor-likeness

@@ -1,9 +1,12 @@
 """Donor-likeness against recipient preservation: the Pareto front and its knee.
 
-Which measures: a sweep that trains the duration predictor (and no decoder-side organ) aims at
-cadence, so donor-likeness is `transfer_cadence` and preservation is `speaker_drift`; any other
-sweep aims at timbre (`transfer_timbre` against `duration_drift`). More donor-likeness is better,
-less drift is better. Rejected and failed trials are never on the front.
+Which measures: a trial that trains no decoder-side organ aims at cadence, so donor-likeness is
+`transfer_cadence` and preservation is `speaker_drift`; any other trial aims at timbre
+(`transfer_timbre` against `duration_drift`). A front holds the trials of one aim only, so a
+sweep that mixes cadence and timbre presets has one front per aim, and a cadence trial is never
+offered as a timbre transplant. The sweep's own aim (for `pick --pareto knee`) is timbre when
+any trial trains a timbre organ. More donor-likeness is better, less drift is better. Rejected
+and failed trials are never on the front.
 """
 
 from __future__ import annotations
@@ -12,12 +15,23 @@ import numpy as np
 import pandas as pd
 
 TIMBRE_ORGANS = ("decoder", "flow", "posterior_encoder")
+AIM_AXES = {"timbre": ("transfer_timbre", "duration_drift"), "cadence": ("transfer_cadence", "speaker_drift")}
+
+
+def aims(trials: pd.DataFrame) -> pd.Series:
+    """Each trial's aim: 'timbre' when it trains a timbre organ, else 'cadence'."""
+    columns = [f"organ:{o}" for o in TIMBRE_ORGANS if f"organ:{o}" in trials]
+    timbre = trials[columns].any(axis=1) if columns else pd.Series(False, index=trials.index)
+    return timbre.map({True: "timbre", False: "cadence"})
+
+
+def sweep_aim(trials: pd.DataFrame) -> str:
+    return "timbre" if (aims(trials) == "timbre").any() else "cadence"
 
 
 def axes(trials: pd.DataFrame) -> tuple[str, str]:
-    """(donor-likeness column, drift column) for this sweep's target."""
-    timbre = any(trials[f"organ:{o}"].any() for o in TIMBRE_ORGANS if f"organ:{o}" in trials)
-    return ("transfer_timbre", "duration_drift") if timbre else ("transfer_cadence", "speaker_drift")
+    """(donor-likeness column, drift column) for this sweep's aim."""
+    return AIM_AXES[sweep_aim(trials)]
 
 
 def pareto_mask(likeness: np.ndarray, drift: np.ndarray) -> np.ndarray:
@@ -32,10 +46,13 @@ def pareto_mask(likeness: np.ndarray, drift: np.ndarray) -> np.ndarray:
     return mask
 
 
-def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
-    """The trials with both measures, `on_front` marked (eligible trials only), `knee` marked."""
-    x, y = axes(trials)
-    data = trials[np.isfinite(trials[x].astype(float)) & np.isfinite(trials[y].astype(float))].copy()
+def pareto_front(trials: pd.DataFrame, aim: str | None = None) -> pd.DataFrame:
+    """The trials of one aim (the sweep's, by default) with both its measures, `on_front` marked
+    (eligible trials only), `knee` marked."""
+    aim = aim or sweep_aim(trials)
+    x, y = AIM_AXES[aim]
+    mine = trials[aims(trials) == aim]
+    data = mine[np.isfinite(mine[x].astype(float)) & np.isfinite(mine[y].astype(float))].copy()
     eligible = ~(data["failed"] | data["rejected"].fillna(False).astype(bool))
     data["on_front"] = False
     data["knee"] = False
@@ -45,6 +62,12 @@ def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
         data.loc[sub.index[front], "on_front"] = True
         data.loc[knee(data[data["on_front"]], x, y), "knee"] = True
     return data
+
+
+def fronts(trials: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """One front per aim the sweep's trials have, where any of its trials has both measures."""
+    out = {aim: pareto_front(trials, aim) for aim in sorted(set(aims(trials)))}
+    return {aim: points for aim, points in out.items() if not points.empty}
 
 
 def knee(front: pd.DataFrame, x: str, y: str):

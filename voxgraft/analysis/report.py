@@ -15,7 +15,7 @@ import pandas as pd
 from voxgraft.analysis import dashboard, summary
 from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
 from voxgraft.analysis.importance import importances, organ_shapley
-from voxgraft.analysis.pareto import axes, pareto_front
+from voxgraft.analysis.pareto import axes, fronts, sweep_aim
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
 from voxgraft.analysis.types import Analysis, ReportFiles
 from voxgraft.atomic import atomic_file
@@ -72,8 +72,9 @@ def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) ->
             analysis.grids[metric]["organ × lr_band"] = organ_grid(eligible, metric, "lr_band")
         analysis.importance[metric] = importances(eligible, metric, mode, seed=seed)
         analysis.shapley[metric] = organ_shapley(eligible, metric)
-    if np.isfinite(trials[[x, y]].astype(float)).all(axis=1).any():
-        analysis.pareto, analysis.pareto_axes = pareto_front(trials), (x, y)
+    analysis.fronts = fronts(trials)
+    if sweep_aim(trials) in analysis.fronts:
+        analysis.pareto, analysis.pareto_axes = analysis.fronts[sweep_aim(trials)], (x, y)
     analysis.rejection = rejection_table(trials, factors)
     return analysis
 

@@ -26,8 +26,9 @@ class Analysis:
     grids: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     importance: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     shapley: dict[str, Shapley | None] = field(default_factory=dict)
-    pareto: pd.DataFrame | None = None
+    pareto: pd.DataFrame | None = None  # the sweep's own aim's front (pareto.py)
     pareto_axes: tuple[str, str] | None = None
+    fronts: dict[str, pd.DataFrame] = field(default_factory=dict)  # one per aim: cadence, timbre
     rejection: pd.DataFrame | None = None
 
 
