@@ -7,7 +7,6 @@ from voxgraft.analysis import synthetic_store
 from voxgraft.analysis.pareto import pareto_front
 from voxgraft.analysis.report import analyse, best_trials, write_report
 from voxgraft.analysis.trials import trial_table
-from voxgraft.sweep.store import ResultsStore
 
 
 def _mixed_store(root):

@@ -43,6 +43,8 @@ def test_four_trials_get_a_warning_and_no_intervals_or_importances(tmp_path):
     page = write_report(analysis, top).html.read_text()
     assert "Too few trials per level" in page and "No intervals" in page and "No importances" in page
     assert "Importance (fANOVA" not in page
+    summary = (analysis.sweep_dir / "report" / "summary.md").read_text()
+    assert "## What the sweep found" in summary and "- **Warning:** Too few trials per level" in summary
 
 
 def test_rejected_trials_are_counted_with_their_most_common_reason(tmp_path):

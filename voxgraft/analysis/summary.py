@@ -9,11 +9,12 @@ from rich.table import Table
 
 from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.types import Analysis
+from voxgraft.analysis.verdict import verdict
 
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return "" if not math.isfinite(value) else f"{value:.4g}"
+        return "" if not math.isfinite(value) else "0" if abs(value) < 1e-12 else f"{value:.4g}"
     return str(value)
 
 
@@ -28,6 +29,8 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 def summary_markdown(analysis: Analysis, top: pd.DataFrame) -> str:
     out = [f"# Sweep {analysis.name}\n", f"{len(analysis.trials)} trials, {len(analysis.rows)} reports; "
            f"factors varied: {', '.join(analysis.factors) or 'none'}.\n"]
+    found = verdict(analysis, top)
+    out += ["\n## What the sweep found\n\n", *[f"- {line}\n" for line in found.findings], *[f"- **Warning:** {line}\n" for line in found.warnings]]
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives]]
     out += ["\n## Top transplants\n\n", _markdown_table(top[[c for c in columns if c in top]])]
     if analysis.pareto is not None:
