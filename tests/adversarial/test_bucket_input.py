@@ -11,6 +11,8 @@ from tests.conftest import snapshot
 from tests.local_s3 import local_s3
 from voxgraft.cli import main
 from voxgraft.layout import SPEC_FILE
+from voxgraft.search_spaces.schema import parse_sweep
+from voxgraft.search_spaces.spec import SweepSpec
 
 SECRET = "SECRETVALUE0123"
 
@@ -92,3 +94,15 @@ def test_a_scratch_folder_of_someone_elses_files_is_never_synced_over(bucket, tm
     assert main(["report", "s3://bucket/sweeps/mine", "--scratch", str(tmp_path / "scratch")]) == 2
     assert "holds files that are not a working copy of a sweep" in _one_error_line(capsys)
     assert snapshot(tmp_path) == before
+
+
+def test_a_local_resume_without_the_sweeps_recipient_here_is_refused_before_ray(bucket, tmp_path, capsys):
+    sweep = parse_sweep({"name": "away", "recipient": "/elsewhere/recipient", "donor": "/elsewhere/donor",
+                         "search": {"organs": ["cadence"], "lr": [1e-3]}, "storage": "s3://bucket/sweeps"}, "test")
+    context = {"recipient": "/elsewhere/recipient", "donor": "/elsewhere/donor", "heldout": 4, "memory_budget_gb": 24.0, "anchors": {}}
+    bucket.put_object(Bucket="bucket", Key=f"sweeps/away/{SPEC_FILE}", Body=SweepSpec(sweep, context).to_json().encode())
+    before = snapshot(tmp_path)
+    assert main(["sweep", "--resume", "s3://bucket/sweeps/away"]) == 2
+    assert _one_error_line(capsys) == ("error: the sweep's recipient /elsewhere/recipient is not on this machine: resume where it is, "
+                                       "or pass --address of a cluster whose nodes have it")
+    assert snapshot(tmp_path) == before  # (the check runs before Ray starts: run.resume_sweep)
