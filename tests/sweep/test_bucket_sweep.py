@@ -82,6 +82,9 @@ def test_a_sweep_in_a_bucket_runs_resumes_reports_and_picks_from_anywhere(tiny_r
         assert all(bucket.get(relative) == content for relative, content in copied.items())
         fetched = [r for r in copied if r.endswith(".safetensors")]
         assert fetched and all(r.startswith(Path(card["source_checkpoint"]).relative_to(copy).as_posix()) for r in fetched)
+        # samples only of the two trials' best checkpoints the report plays, of the four the bucket keeps
+        with_samples = lambda files: {r.rsplit("/samples/", 1)[0] for r in files if "/samples/" in r}  # noqa: E731
+        assert len(with_samples(bucket)) == 4 and len(with_samples(copied)) == 2
         # nothing else on the driver's disk: the starting folder stays empty, and so does HOME but for Ray's token
         assert list(start.iterdir()) == [] and sorted(p.name for p in elsewhere.iterdir()) == ["best", "scratch"]
         assert not [p for p in home.rglob("*") if p.is_file() and p.name != "auth_token"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 from pathlib import Path
 
 from voxgraft.console import Formatter, console, err_console, fail
@@ -61,20 +60,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     from voxgraft.analysis.optuna_study import StudyError, write_study
     from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
     from voxgraft.analysis.summary import summary_table
+    from voxgraft.layout import SAMPLES_SUBDIR
     from voxgraft.search_spaces.spec import name_and_objectives
-    from voxgraft.sweep.working_copy import WorkingCopyError
+    from voxgraft.sweep.working_copy import SweepFolder, WorkingCopyError
 
     try:
         if args.wandb:
             from voxgraft.analysis.wandb_log import require_wandb
 
             require_wandb()
-        with console.status("analysing the results store"), sweep_folder(args.sweep_dir, args.scratch) as (folder, publish):
-            analysis = analyse(folder, skip_corrupt=args.skip_corrupt)
+        with console.status("analysing the results store"):
+            sweep = SweepFolder(args.sweep_dir, args.scratch)
+            analysis = analyse(sweep.folder, skip_corrupt=args.skip_corrupt)
             top = best_trials(analysis, args.top)
+            for checkpoint in top["checkpoint"]:  # the page plays these
+                sweep.fetch(checkpoint, SAMPLES_SUBDIR)
             files = write_report(analysis, top, args.out)
-            publish()
-            study = write_study(analysis, name_and_objectives(folder)[1], args.optuna_storage) if args.optuna_storage else None
+            sweep.publish()
+            study = write_study(analysis, name_and_objectives(sweep.folder)[1], args.optuna_storage) if args.optuna_storage else None
     except (ReportError, RuntimeError, WorkingCopyError, StudyError) as exc:
         return fail(str(exc))
     console.print(summary_table(analysis, top))
@@ -91,16 +94,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_pick(args: argparse.Namespace) -> int:
     from voxgraft.analysis.pick import PickError, pick_and_export
     from voxgraft.models.checkpoints import CheckpointError
-    from voxgraft.sweep.working_copy import WorkingCopyError
+    from voxgraft.sweep.working_copy import SweepFolder, WorkingCopyError
 
     warn = lambda line: err_console.print(f"warning: {line}", highlight=False, markup=False)  # noqa: E731
     try:
-        with sweep_folder(args.sweep_dir, args.scratch) as (folder, publish):
-            try:
-                exported = pick_and_export(folder, args.export, args.objective, args.pareto == "knee", args.top, args.recipient,
-                                           args.format, args.force, args.skip_corrupt, warn=warn, fetch=fetch_for(args.sweep_dir, folder))
-            finally:
-                publish()  # checkpoints found unusable are marked in the bucket too
+        sweep = SweepFolder(args.sweep_dir, args.scratch)
+        try:
+            exported = pick_and_export(sweep.folder, args.export, args.objective, args.pareto == "knee", args.top, args.recipient,
+                                       args.format, args.force, args.skip_corrupt, warn=warn, fetch=sweep.fetch)
+        finally:
+            sweep.publish()  # checkpoints found unusable are marked in the bucket too
     except (PickError, CheckpointError, WorkingCopyError) as exc:
         return fail(str(exc))
     for pick, directory in exported:
@@ -108,27 +111,6 @@ def cmd_pick(args: argparse.Namespace) -> int:
         console.print(f"#{pick.rank} trial {row['trial_id']} (organs {row['config.organs']}, lr {row['config.lr']:.3g}, "
                       f"{row['config.alignment']}, step {row['step']}) -> {directory}", highlight=False)
     return 0
-
-
-@contextlib.contextmanager
-def sweep_folder(location: str, scratch: Path | None):
-    """The folder to read a sweep from, and how to send back what was written into it: the
-    folder itself, or for a bucket URI its working copy (sweep/working_copy.py)."""
-    from voxgraft.storage import is_uri
-    from voxgraft.sweep import working_copy
-
-    if not is_uri(location):
-        yield Path(location), lambda: None
-        return
-    folder = working_copy.working_copy(location, scratch or working_copy.default_scratch())
-    yield folder, lambda: working_copy.publish(folder, location)
-
-
-def fetch_for(location: str, folder: Path):
-    from voxgraft.storage import is_uri
-    from voxgraft.sweep.working_copy import fetch_checkpoint
-
-    return (lambda checkpoint: fetch_checkpoint(location, folder, checkpoint)) if is_uri(location) else (lambda checkpoint: None)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

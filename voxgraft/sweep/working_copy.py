@@ -1,10 +1,11 @@
 """`report URI` and `pick URI`: a local working copy of a sweep that lives in a bucket.
 
-The copy holds everything of the sweep but the checkpoints' weights (*.safetensors and the
-trainer state): the spec, the results store, the references, each checkpoint's samples/ and
-the small files that say it is kept. It is kept equal to the bucket on every call:
-what the bucket no longer has (row files sealed away) is removed, what is new or changed is
-fetched. `pick` fetches the weights of the checkpoints it opens. What the commands write
+The copy holds the sweep less what is large and read only for a few checkpoints (their weights,
+*.safetensors and the trainer state, and their samples/): the spec, the results store, the
+references and the small files that say a checkpoint is kept. It is kept equal to the bucket
+on every call: what the bucket no longer has (row files sealed away) is removed, what is new or
+changed is fetched. `report` fetches the samples of the transplants it plays, `pick` the
+weights of the checkpoints it opens. What the commands write
 (report/, the unusable list) goes back to the bucket, so the copy never holds anything the
 bucket lacks.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from voxgraft import storage
-from voxgraft.layout import REPORT_DIR, RESULTS_DIR, SPEC_FILE, UNUSABLE_FILE
+from voxgraft.layout import REFERENCES_DIR, REPORT_DIR, RESULTS_DIR, SAMPLES_SUBDIR, SPEC_FILE, UNUSABLE_FILE
 
 WEIGHT_SUFFIXES = (".safetensors", ".pt")  # a checkpoint's organ weights and trainer state: fetched on demand
 
@@ -25,12 +26,31 @@ class WorkingCopyError(ValueError):
     pass
 
 
+class SweepFolder:
+    """A sweep to read: a local folder as it is, or a bucket URI through its working copy."""
+
+    def __init__(self, location: str, scratch: Path | None = None):
+        self.uri = location if storage.is_uri(location) else None
+        self.folder = working_copy(location, scratch or default_scratch()) if self.uri else Path(location)
+
+    def fetch(self, checkpoint: object, part: str | None = None) -> None:
+        """Bring a checkpoint (or its `part`) of a bucket sweep into the copy; nothing locally."""
+        if self.uri and isinstance(checkpoint, str | Path):
+            fetch_checkpoint(self.uri, self.folder, Path(checkpoint), part)
+
+    def publish(self) -> None:
+        if self.uri:
+            publish(self.folder, self.uri)
+
+
 def default_scratch() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "voxgraft" / "sweeps"
 
 
-def _is_weights(relative: str) -> bool:
-    return relative.endswith(WEIGHT_SUFFIXES)
+def _on_demand(relative: str) -> bool:
+    """Weights anywhere, and a checkpoint's samples (references/ holds the sweep's own wavs)."""
+    samples = f"/{SAMPLES_SUBDIR}/" in f"/{relative}" and not relative.startswith(f"{REFERENCES_DIR}/")
+    return relative.endswith(WEIGHT_SUFFIXES) or samples
 
 
 def local_folder(uri: str, scratch: Path) -> Path:
@@ -60,16 +80,18 @@ def working_copy(uri: str, scratch: Path) -> Path:
             path.unlink()
     for relative, info in remote.items():
         target = targets[relative]
-        if (_is_weights(relative) and not target.exists()) or _current(target, info):
+        if (_on_demand(relative) and not target.exists()) or _current(target, info):
             continue
         storage.download_file(fs, info.path, info, target)
     return local
 
 
-def fetch_checkpoint(uri: str, local: Path, checkpoint: Path) -> None:
-    """The whole of one checkpoint folder of the copy (its weights too), from the bucket."""
+def fetch_checkpoint(uri: str, local: Path, checkpoint: Path, part: str | None = None) -> None:
+    """One checkpoint folder of the copy whole (its weights too), or only its `part` (samples)."""
     fs, root = storage.resolve(uri)
     relative = Path(checkpoint).resolve().relative_to(local.resolve()).as_posix()
+    if part:
+        relative = f"{relative}/{part}"
     for name, info in storage.files_under(fs, f"{root}/{relative}").items():
         target = _inside(local, f"{relative}/{name}", uri)
         if not _current(target, info):
