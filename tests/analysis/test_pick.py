@@ -62,8 +62,11 @@ def test_report_after_a_real_sweep_plays_recipient_donor_and_transplants(finishe
     out = capsys.readouterr().out
     assert "report/index.html" in out and "summary.md" in out
     page = open(f"{finished_sweep}/report/index.html").read()
-    assert page.count("<audio") == 4 * 4  # 4 sentences x (recipient, donor, #1, #2)
-    assert page.count("data:audio/wav;base64,") == 16
+    # the listening grid, 4 sentences x (recipient, donor, #1, #2), and the verdict's first sentence
+    # as the recipient, the donor and the best transplant speak it
+    verdict, grid = page.split("<h2 id='s2'>", 1)[0], page.split("Listen: recipient, donor and the top transplants", 1)[1]
+    assert verdict.count("<audio") == 3 and grid.count("<audio") == 4 * 4
+    assert page.count("data:audio/wav;base64,") == 16 + 3
 
 
 def test_pick_exports_a_ready_model_whose_frozen_organs_are_the_recipients(finished_sweep, tiny_recipient, tmp_path, capsys):
