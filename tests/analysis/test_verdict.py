@@ -47,13 +47,23 @@ def test_four_trials_get_a_warning_and_no_intervals_or_importances(tmp_path):
     assert "## What the sweep found" in summary and "- **Warning:** Too few trials per level" in summary
 
 
-def test_rejected_trials_are_counted_with_their_most_common_reason(tmp_path):
-    analysis, top = _store(tmp_path, 8)
-    trials = analysis.trials
-    trials.loc[trials.index[:2], ["status", "message"]] = ["rejected", "degenerate alignment: 61% of tokens got one frame; x"]
-    trials.loc[trials.index[:2], "failed"] = True
-    found = verdict(analysis, top)
-    assert "2 of 8 trials rejected (most often: degenerate alignment: 61% of tokens got one frame)." in found.warnings
+def test_rejected_trials_are_counted_with_the_sign_that_rejected_them_most_often(tmp_path):
+    root = tmp_path / "sweep"
+    store = synthetic_store.build(root / "results", trials=8, reports=3)
+    template = [r for r in store.table().to_pylist() if r["trial_id"] == "t000000"]
+    for i, share in enumerate((0.61, 0.7)):  # MAS collapse on the held-out path, flagged from the second report on
+        store.write_sealed([{**r, "trial_id": f"bad{i}", "config.alignment": "learned", "one_frame_token_share": share,
+                             "rejected": r["report"] >= 2, "rejection_score": share / 0.5} for r in template])
+    analysis = analyse(root)
+    found = verdict(analysis, best_trials(analysis, 3))
+    assert "2 of 10 trials rejected (most often: one_frame_token_share 0.61 over its threshold 0.5)." in found.warnings
+    [alignment] = [line for line in found.findings if line.startswith("Forced against learned")]
+    assert alignment.endswith(" trials, 2 rejected).")  # the learned side carries the two rejected trials
+
+
+def test_organ_sets_that_cannot_tell_the_organs_apart_give_no_shapley_values():
+    trials = pd.DataFrame({"organs": ["timbre", "timbre", "timbre"], "transfer_timbre": [0.4, 0.5, 0.45]})
+    assert organ_shapley(trials, "transfer_timbre") is None  # one preset of three organs: any split would be invented
 
 
 def test_an_organ_without_effect_contributes_exactly_zero_not_rounding_noise():

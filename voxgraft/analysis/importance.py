@@ -12,7 +12,8 @@ the mean objective of the trials that trained exactly the organs S. With every n
 of the organs present (a full factorial) and v(empty) known (transfer and drift metrics are 0
 for the untouched recipient), the values are exact. Otherwise v is estimated by a least-squares
 fit on organ indicators (an additive game, whose Shapley value is its coefficient), and the
-report says "estimated".
+report says "estimated"; when the organ sets that ran cannot tell the organs apart (one preset
+training three organs together), there are no values rather than an arbitrary split.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def organ_shapley(trials: pd.DataFrame, objective: str) -> Shapley | None:
     x = np.array([[o in s for o in organs] for s in sets], dtype=float)
     if untouched is None:
         x = np.hstack([x, np.ones((len(x), 1))])  # v(empty) unknown: an intercept
+    if np.linalg.matrix_rank(x) < x.shape[1]:  # e.g. one preset that trains all organs together
+        return None  # the organ sets that ran cannot tell the organs apart: no values, rather than an arbitrary split
     y = usable[objective].to_numpy(float) - (untouched or 0.0)
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     ran = len(set(sets))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.types import Analysis
+from voxgraft.evaluate.artifacts import THRESHOLDS
 
 
 @dataclass
@@ -72,15 +73,19 @@ def _organ_share(analysis: Analysis, metric: str) -> str | None:
             f"(Shapley {number(value)}; {shapley.note}).")
 
 
+def _trials(n: int) -> str:
+    return f"{n} trial{'' if n == 1 else 's'}"
+
+
 def _alignment(analysis: Analysis, metric: str) -> str | None:
     trials = analysis.trials[~analysis.trials["failed"]]
     usable = trials[np.isfinite(trials[metric].astype(float))]
-    means = usable.groupby(usable["alignment"].astype(str))[metric].mean()
+    by = usable.groupby(usable["alignment"].astype(str))
+    means, counts, rejected = by[metric].mean(), by.size(), by["ever_rejected"].sum()
     if not {"forced", "learned"} <= set(means.index):
         return None
-    counts = usable["alignment"].astype(str).value_counts()
-    return (f"Forced against learned alignment, mean {metric}: {number(means['forced'])} ({counts['forced']} trials) "
-            f"against {number(means['learned'])} ({counts['learned']} trials).")
+    side = lambda a: f"{number(means[a])} ({_trials(counts[a])}" + (f", {int(rejected[a])} rejected)" if rejected[a] else ")")  # noqa: E731
+    return f"Forced against learned alignment, mean {metric}: {side('forced')} against {side('learned')}."
 
 
 def _warnings(analysis: Analysis, metric: str) -> list[str]:
@@ -90,12 +95,31 @@ def _warnings(analysis: Analysis, metric: str) -> list[str]:
     if sizes and min(sizes) < MIN_GROUP:
         out.append(f"Too few trials per level for intervals and importances: the smallest group has {min(sizes)} "
                    f"trial(s); {MIN_GROUP} are needed. Effects are shown as points only.")
-    for status, what in (("rejected", "rejected"), ("error", "failed with an error")):
-        group = trials[trials["status"] == status]
+    errors = trials["status"] == "error"
+    for group, what in ((trials[trials["ever_rejected"] & ~errors], "rejected"), (trials[errors], "failed with an error")):
         if len(group):
-            reasons = Counter(str(m).split(";")[0] for m in group["message"] if isinstance(m, str) and m)
+            reasons = Counter(_reason(analysis.rows, t) for t in group["trial_id"])
+            reasons.pop(None, None)
             common = f" (most often: {reasons.most_common(1)[0][0]})" if reasons else ""
             out.append(f"{len(group)} of {len(trials)} trials {what}{common}.")
     if not np.isfinite(trials[metric].astype(float)).any():
         out.append(f"No trial measured {metric}: nothing here is best by it.")
     return out
+
+
+def _reason(rows: pd.DataFrame, trial_id: str) -> str | None:
+    """Why a trial was rejected or failed: its message, else the rejection sign furthest over its
+    threshold at its first rejected report."""
+    mine = rows[rows["trial_id"] == trial_id].sort_values("step")
+    messages = [m for m in mine["message"] if isinstance(m, str) and m]
+    if messages:
+        return messages[-1].split(";")[0]
+    bad = mine[mine["rejected"].fillna(False).astype(bool)]
+    if bad.empty:
+        return None
+    row = bad.iloc[0]
+    signs = {k: float(row[k]) / t for k, t in THRESHOLDS.items() if k in row and np.isfinite(float(row[k]))}
+    if not signs or max(signs.values()) < 1:
+        return "a non-finite training loss"
+    sign = max(signs, key=signs.get)
+    return f"{sign} {number(float(row[sign]))} over its threshold {THRESHOLDS[sign]:g}"
