@@ -13,6 +13,7 @@ from voxgraft.cli import main
 from voxgraft.layout import SPEC_FILE
 from voxgraft.search_spaces.schema import parse_sweep
 from voxgraft.search_spaces.spec import SweepSpec
+from voxgraft.sweep.store import ResultsStore, report_row
 
 SECRET = "SECRETVALUE0123"
 
@@ -106,3 +107,16 @@ def test_a_local_resume_without_the_sweeps_recipient_here_is_refused_before_ray(
     assert _one_error_line(capsys) == ("error: the sweep's recipient /elsewhere/recipient is not on this machine: resume where it is, "
                                        "or pass --address of a cluster whose nodes have it")
     assert snapshot(tmp_path) == before  # (the check runs before Ray starts: run.resume_sweep)
+
+
+def test_a_bucket_store_that_names_a_checkpoint_outside_its_sweep_is_refused(bucket, tmp_path, capsys):
+    victim = tmp_path / "victim"
+    (victim / "transplant").mkdir(parents=True)  # looks kept, so pick would open it
+    row = report_row("abs", "t1", {"step": 2, "training_iteration": 1, "heldout_loss": 0.5, "config": {"lr": 1e-3}},
+                     checkpoint=str(victim)) | {"rejected": False, "status": "done"}
+    ResultsStore("s3://bucket/sweeps/abs/results").write_sealed([row])
+    before = snapshot(tmp_path)
+    assert main(["pick", "s3://bucket/sweeps/abs", "--scratch", str(tmp_path / "scratch"), "--export", str(tmp_path / "out"),
+                 "--recipient", str(tmp_path / "victim")]) == 2
+    assert "names a checkpoint outside the sweep" in _one_error_line(capsys)
+    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("scratch/")} == before

@@ -64,10 +64,10 @@ def local_folder(uri: str, scratch: Path) -> Path:
 
 def working_copy(uri: str, scratch: Path) -> Path:
     """The local copy of the sweep at `uri`, brought up to date."""
-    fs, root = storage.resolve(uri)
     try:
+        fs, root = storage.resolve(uri)
         remote = storage.files_under(fs, root)
-    except (OSError, ValueError) as exc:  # no such bucket, no credentials, unreachable
+    except (OSError, ValueError) as exc:  # an unknown scheme, no such bucket, no credentials, unreachable
         raise WorkingCopyError(f"{uri}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
     if SPEC_FILE not in remote and not any(r.startswith(f"{RESULTS_DIR}/") for r in remote):
         raise WorkingCopyError(f"{uri}: not a voxgraft sweep (no {SPEC_FILE} and no {RESULTS_DIR}/ there)")
@@ -89,6 +89,8 @@ def working_copy(uri: str, scratch: Path) -> Path:
 def fetch_checkpoint(uri: str, local: Path, checkpoint: Path, part: str | None = None) -> None:
     """One checkpoint folder of the copy whole (its weights too), or only its `part` (samples)."""
     fs, root = storage.resolve(uri)
+    if not Path(checkpoint).resolve().is_relative_to(local.resolve()):
+        raise WorkingCopyError(f"{uri}: the store names a checkpoint outside the sweep ({checkpoint}); refusing to fetch it")
     relative = Path(checkpoint).resolve().relative_to(local.resolve()).as_posix()
     if part:
         relative = f"{relative}/{part}"
