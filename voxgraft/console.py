@@ -70,6 +70,11 @@ class LineProgress:
         self._tasks.pop(task, None)
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception as one line (its first), for errors that quote another library's."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def fail(message: str) -> int:
     # escaped: brackets in a message (a path, "voxgraft[wandb]") are text, not rich markup
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)

@@ -19,6 +19,7 @@ import optuna
 import pandas as pd
 
 from voxgraft.analysis.types import Analysis
+from voxgraft.console import first_line
 from voxgraft.layout import SAMPLES_SUBDIR
 
 MARK = "voxgraft_sweep"  # study user attribute: this study was written by voxgraft from that sweep folder
@@ -76,7 +77,7 @@ def write_study(analysis: Analysis, objectives: list[tuple[str, str]], storage_u
     try:
         storage = optuna.storages.get_storage(storage_url)
     except Exception as exc:  # optuna and SQLAlchemy raise many kinds for a bad URL; all are one line here
-        raise StudyError(f"--optuna-storage {storage_url}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
+        raise StudyError(f"--optuna-storage {storage_url}: {first_line(exc)}") from None
     name = analysis.name
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
     if name in existing:

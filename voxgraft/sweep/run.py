@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voxgraft import storage
-from voxgraft.console import err_console
+from voxgraft.console import err_console, first_line
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, read_spec, results_dir, write_spec
@@ -239,10 +239,6 @@ def _check_inputs_here(context: TrialContext) -> None:
         if not Path(path).exists():
             raise SweepError(f"the sweep's {what} {path} is not on this machine: resume where it is, "
                              "or pass --address of a cluster whose nodes have it")
-
-
-def first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:

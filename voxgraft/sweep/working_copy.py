@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from voxgraft import storage
+from voxgraft.console import first_line
 from voxgraft.layout import REFERENCES_DIR, REPORT_DIR, RESULTS_DIR, SAMPLES_SUBDIR, SPEC_FILE, UNUSABLE_FILE
 
 WEIGHT_SUFFIXES = (".safetensors", ".pt")  # a checkpoint's organ weights and trainer state: fetched on demand
@@ -68,7 +69,7 @@ def working_copy(uri: str, scratch: Path) -> Path:
         fs, root = storage.resolve(uri)
         remote = storage.files_under(fs, root)
     except (OSError, ValueError) as exc:  # an unknown scheme, no such bucket, no credentials, unreachable
-        raise WorkingCopyError(f"{uri}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
+        raise WorkingCopyError(f"{uri}: {first_line(exc)}") from None
     if SPEC_FILE not in remote and not any(r.startswith(f"{RESULTS_DIR}/") for r in remote):
         raise WorkingCopyError(f"{uri}: not a voxgraft sweep (no {SPEC_FILE} and no {RESULTS_DIR}/ there)")
     local = local_folder(uri, scratch)
