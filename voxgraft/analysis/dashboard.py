@@ -19,7 +19,7 @@ from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
 from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
-from voxgraft.analysis.verdict import verdict
+from voxgraft.analysis.verdict import number, verdict
 from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
 from voxgraft.style.report import style_space
 
@@ -45,15 +45,11 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
         cells = []
         for value in row:
             if isinstance(value, (float, np.floating)):
-                cells.append("<td></td>" if not math.isfinite(value) else f"<td>{_number(value, digits)}</td>")
+                cells.append("<td></td>" if not math.isfinite(value) else f"<td>{number(value, digits)}</td>")
             else:
                 cells.append(f"<td>{_esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def _number(value: float, digits: int = 4) -> str:
-    return "0" if abs(value) < 1e-12 else f"{value:.{digits}g}"
 
 
 def _audio(path: Path) -> str:

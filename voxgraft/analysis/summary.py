@@ -9,12 +9,12 @@ from rich.table import Table
 
 from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.types import Analysis
-from voxgraft.analysis.verdict import verdict
+from voxgraft.analysis.verdict import number, verdict
 
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return "" if not math.isfinite(value) else "0" if abs(value) < 1e-12 else f"{value:.4g}"
+        return "" if not math.isfinite(value) else number(value, 4)
     return str(value)
 
 

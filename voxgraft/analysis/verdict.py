@@ -29,8 +29,9 @@ class Verdict:
     warnings: list[str] = field(default_factory=list)
 
 
-def number(value: float) -> str:
-    return "0" if abs(value) < 1e-12 else f"{value:.3g}"
+def number(value: float, digits: int = 3) -> str:
+    """A statistic for reading: 0 for what is only rounding residue (a Shapley value of 1e-34)."""
+    return "0" if abs(value) < 1e-12 else f"{value:.{digits}g}"
 
 
 def verdict(analysis: Analysis, top: pd.DataFrame) -> Verdict:
