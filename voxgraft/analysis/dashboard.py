@@ -1,9 +1,9 @@
 """The listening dashboard: one self-contained HTML page (inline SVG plots, audio as data URIs,
-inline CSS, no script, nothing fetched), so it opens from disk anywhere and can be mailed."""
+inline CSS, the trial explorer's inline script, nothing fetched), so it opens from disk anywhere
+and can be mailed. Every section but the explorer works without JavaScript."""
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 import re
@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from voxgraft.analysis import plots
+from voxgraft.analysis import explorer, plots
 from voxgraft.analysis.alignment import alignment_errors
+from voxgraft.analysis.audio import data_uri, samples_dir
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
 from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import number, verdict
-from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR
+from voxgraft.layout import REFERENCES_DIR
 from voxgraft.style.report import style_space
 
 STYLE = """
@@ -28,7 +29,10 @@ body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#22
 h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em} h3{margin-top:1.4em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em;display:block;overflow-x:auto;max-width:100%} td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
 th{background:#f4f4f4} td:first-child,th:first-child{text-align:left} .note{color:#555;font-size:.9em}
-figure{margin:.6em 0} audio{width:220px;height:32px} .bad{color:#b00} nav{margin:1em 0} nav ol{columns:2}
+figure{margin:.6em 0} figure svg{max-width:100%;height:auto} audio{width:220px;height:32px} .bad{color:#b00} nav{margin:1em 0} nav ol{columns:2}
+.vx-figures{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start} canvas{display:block;max-width:100%;border:1px solid #eee}
+.vx-trials th{cursor:pointer} .vx-trials td{white-space:nowrap} .vx-trials tbody tr{cursor:pointer} .vx-trials tr.vx-selected{background:#fff1b8} .vx-front td:first-child{font-weight:bold}
+.vx-controls label{margin-right:.6em;white-space:nowrap} #vx-player{flex:1;min-width:300px} #vx-player audio{width:130px}
 """
 
 
@@ -52,15 +56,10 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _audio(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f"<audio controls preload='none' src='data:audio/wav;base64,{data}'></audio>"
-
-
-def samples_dir(checkpoint: object) -> Path | None:
-    """The samples/ of a top transplant's checkpoint (sweep/best.py keeps only kept ones)."""
-    samples = Path(str(checkpoint)) / SAMPLES_SUBDIR
-    return samples if samples.is_dir() and any(samples.glob("*.wav")) else None
+def _audio(path: Path, source: str) -> str:
+    """An embedded sound, named for the explorer's player (explorer.audio_key), which reuses it."""
+    key = _esc(explorer.audio_key(source, path.name))
+    return f"<audio controls preload='none' data-key='{key}' src='{data_uri(path)}'></audio>"
 
 
 def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
@@ -79,8 +78,9 @@ def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     header = "<tr><th>sentence</th><th>recipient</th><th>donor</th>" + "".join(f"<th>#{rank}</th>" for rank, _, _ in trials) + "</tr>"
     rows = []
     for name in sentences:
-        sources = [references / "recipient" / name, references / "donor" / name] + [d / name if d else None for _, _, d in trials]
-        cells = "".join(f"<td>{_audio(p) if p is not None and p.exists() else ''}</td>" for p in sources)
+        sources = [("recipient", references / "recipient" / name), ("donor", references / "donor" / name)]
+        sources += [(str(t["trial_id"]), d / name if d else None) for _, t, d in trials]
+        cells = "".join(f"<td>{_audio(p, source) if p is not None and p.exists() else ''}</td>" for source, p in sources)
         rows.append(f"<tr><td>{_esc(Path(name).stem)}</td>{cells}</tr>")
     return "".join(parts) + f"<table>{header}{''.join(rows)}</table>"
 
@@ -149,9 +149,11 @@ def verdict_section(analysis: Analysis, top: pd.DataFrame) -> str:
     donor = sorted(references.glob("donor/*.wav"))
     if best is not None and donor:
         name = donor[0].name
-        cells = [(label, path) for label, path in (("recipient", references / "recipient" / name), ("donor", donor[0]),
-                                                   ("best transplant", best / name)) if path.exists()]
-        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{label} {_audio(path)}" for label, path in cells) + "</p>")
+        trial = str(top.iloc[0]["trial_id"])
+        cells = [(label, source, path) for label, source, path in (("recipient", "recipient", references / "recipient" / name),
+                                                                   ("donor", "donor", donor[0]), ("best transplant", trial, best / name))
+                 if path.exists()]
+        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{label} {_audio(path, source)}" for label, source, path in cells) + "</p>")
     return "".join(parts)
 
 
@@ -173,6 +175,7 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
     parts = [head, verdict_section(analysis, top), "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
     parts.append(listening_section(analysis, top))
+    parts.append(explorer.section(analysis, top, set(re.findall(r"data-key='([^']*)'", "".join(parts)))))
     for aim, points in analysis.fronts.items():
         x, y = AIM_AXES[aim]
         front = points[points["on_front"]].sort_values(x)

@@ -57,6 +57,7 @@ def at_least_one(text: str) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from voxgraft.analysis.explorer import listen_checkpoints
     from voxgraft.analysis.optuna_study import StudyError, write_study
     from voxgraft.analysis.report import ReportError, analyse, best_trials, write_report
     from voxgraft.analysis.summary import summary_table
@@ -73,7 +74,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             sweep = SweepFolder(args.sweep_dir, args.scratch)
             analysis = analyse(sweep.folder, skip_corrupt=args.skip_corrupt)
             top = best_trials(analysis, args.top)
-            for checkpoint in top["checkpoint"]:  # the page plays these
+            for checkpoint in listen_checkpoints(analysis, top).values():  # the page plays these
                 sweep.fetch(checkpoint, SAMPLES_SUBDIR)
             files = write_report(analysis, top, args.out)
             sweep.publish()
