@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium_driver, missing
 from voxgraft.analysis import synthetic_store
 from voxgraft.analysis.audio import data_uri
 from voxgraft.analysis.explorer import EXTRA_LISTEN, listen_checkpoints
@@ -36,21 +37,9 @@ def page(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or chromedriver is None:
-        pytest.skip("Debian's chromium and chromium-driver are not installed here (apt-get install chromium chromium-driver); CI installs them")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                 "--proxy-server=http://127.0.0.1:9",  # anything that tries the network fails, and the log shows it
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    if missing():
+        pytest.skip(f"{missing()}; CI installs them")
+    driver = chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 
