@@ -18,7 +18,7 @@ from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.audio import data_uri, samples_dir
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
-from voxgraft.analysis.pareto import AIM_AXES
+from voxgraft.analysis.pareto import AIM_AXES, best_per_aim
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import number, verdict
 from voxgraft.layout import REFERENCES_DIR
@@ -108,6 +108,8 @@ def objective_section(analysis: Analysis, metric: str, mode: str, curves: bool) 
     if not effects.empty:
         parts += ["<h3>Main effects</h3>", "<p class='note'>level mean minus the mean of the other levels; 95% percentile bootstrap over trials</p>",
                   f"<figure>{plots.effects_plot(effects, metric)}</figure>", _table(effects)]
+    for aim, by_aim in analysis.effects_by_aim.get(metric, {}).items():
+        parts += [f"<h3>Main effects within the {_esc(aim)} trials</h3>", f"<figure>{plots.effects_plot(by_aim, metric)}</figure>"]
     for title, grid in analysis.grids[metric].items():
         if not grid.empty:
             parts += [f"<h3>Interaction: {_esc(title)}</h3>", f"<figure>{plots.grid_plot(grid, metric, *title.split(' × '))}</figure>"]
@@ -137,23 +139,32 @@ def alignment_section(analysis: Analysis) -> str:
     return f"<h2>Alignment against ground truth</h2><p class='note'>{_esc(note)}</p>" + _table(errors.round(3))
 
 
+def _bests(analysis: Analysis, top: pd.DataFrame) -> list[tuple[str, str, object]]:
+    """(label, trial_id, checkpoint) of the transplants the verdict plays: the best, and each
+    aim's most donor-like in a sweep that mixes aims (each trial once)."""
+    bests = [("best transplant", str(top.iloc[0]["trial_id"]), top.iloc[0]["checkpoint"])] if not top.empty else []
+    if len(analysis.fronts) > 1:
+        bests += [(f"best {aim}", str(row["trial_id"]), row["checkpoint"]) for aim, row in best_per_aim(analysis.rows, analysis.trials).items()]
+    seen: set[str] = set()
+    return [b for b in bests if not (b[1] in seen or seen.add(b[1]))]
+
+
 def verdict_section(analysis: Analysis, top: pd.DataFrame) -> str:
-    """The answer first (analysis/verdict.py), and the best transplant beside the recipient and
+    """The answer first (analysis/verdict.py), and the best transplants beside the recipient and
     the donor on one held-out sentence."""
     found = verdict(analysis, top)
     parts = ["<h2>What the sweep found</h2><ul>" + "".join(f"<li>{_esc(line)}</li>" for line in found.findings) + "</ul>"]
     if found.warnings:
         parts.append("<ul class='bad'>" + "".join(f"<li>{_esc(line)}</li>" for line in found.warnings) + "</ul>")
     references = analysis.sweep_dir / REFERENCES_DIR
-    best = samples_dir(top.iloc[0]["checkpoint"]) if not top.empty else None
     donor = sorted(references.glob("donor/*.wav"))
-    if best is not None and donor:
+    heard = [(label, trial, samples_dir(checkpoint)) for label, trial, checkpoint in _bests(analysis, top)]
+    heard = [(label, trial, d / donor[0].name) for label, trial, d in heard if d is not None and donor and (d / donor[0].name).exists()]
+    if heard:
         name = donor[0].name
-        trial = str(top.iloc[0]["trial_id"])
-        cells = [(label, source, path) for label, source, path in (("recipient", "recipient", references / "recipient" / name),
-                                                                   ("donor", "donor", donor[0]), ("best transplant", trial, best / name))
-                 if path.exists()]
-        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{label} {_audio(path, source)}" for label, source, path in cells) + "</p>")
+        cells = [("recipient", "recipient", references / "recipient" / name), ("donor", "donor", donor[0]), *heard]
+        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{_esc(label)} {_audio(path, source)}"
+                                                                  for label, source, path in cells if path.exists()) + "</p>")
     return "".join(parts)
 
 

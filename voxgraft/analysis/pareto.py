@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from voxgraft.sweep.best import ranked
+
 TIMBRE_ORGANS = ("decoder", "flow", "posterior_encoder")
 AIM_AXES = {"timbre": ("transfer_timbre", "duration_drift"), "cadence": ("transfer_cadence", "speaker_drift")}
 
@@ -68,6 +70,22 @@ def fronts(trials: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """One front per aim the sweep's trials have, where any of its trials has both measures."""
     out = {aim: pareto_front(trials, aim) for aim in sorted(set(aims(trials)))}
     return {aim: points for aim, points in out.items() if not points.empty}
+
+
+def best_per_aim(rows: pd.DataFrame, trials: pd.DataFrame) -> dict[str, dict]:
+    """For each aim the trials have, its most donor-like transplant by the aim's own likeness
+    measure (sweep/best.py's rule: the trial's best eligible report with a kept checkpoint)."""
+    aim_of = dict(zip(trials["trial_id"], aims(trials)))
+    out = {}
+    for aim in sorted(set(aim_of.values())):
+        likeness = AIM_AXES[aim][0]
+        if likeness not in rows:
+            continue
+        mine = rows[rows["trial_id"].map(aim_of) == aim]
+        best = ranked(mine, likeness, "max")
+        if not best.empty:
+            out[aim] = best.iloc[0].to_dict()
+    return out
 
 
 def knee(front: pd.DataFrame, x: str, y: str):

@@ -15,7 +15,7 @@ import pandas as pd
 from voxgraft.analysis import dashboard, summary
 from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
 from voxgraft.analysis.importance import importances, organ_shapley
-from voxgraft.analysis.pareto import axes, fronts, sweep_aim
+from voxgraft.analysis.pareto import aims, axes, fronts, sweep_aim
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
 from voxgraft.analysis.types import Analysis, ReportFiles
 from voxgraft.atomic import atomic_file
@@ -40,6 +40,21 @@ def rejection_table(trials: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["factor", "level", "trials", "rejected", "share"])
 
 
+def effects_by_aim(trials: pd.DataFrame, metric: str, seed: int) -> dict[str, pd.DataFrame]:
+    """In a sweep that mixes cadence and timbre presets, the main effects within each aim's
+    trials (what moves a cadence transplant is not what moves a timbre one); empty otherwise."""
+    aim_of = aims(trials)
+    if aim_of.nunique() < 2:
+        return {}
+    out = {}
+    for aim in sorted(aim_of.unique()):
+        mine = trials[aim_of == aim]
+        effects = main_effects(mine, metric, varying_factors(mine), seed=seed)
+        if not effects.empty:
+            out[aim] = effects
+    return out
+
+
 def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) -> Analysis:
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / RESULTS_DIR).is_dir():
@@ -62,6 +77,7 @@ def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) ->
     for metric, mode in analysis.objectives:
         effects = main_effects(eligible, metric, factors, seed=seed)
         analysis.effects[metric] = effects
+        analysis.effects_by_aim[metric] = effects_by_aim(eligible, metric, seed)
         analysis.ranking[metric] = factor_ranking(effects)
         analysis.grids[metric] = {
             f"{a} × {b}": interaction_grid(eligible, metric, a, b)

@@ -22,6 +22,7 @@ class Analysis:
     trials: pd.DataFrame
     factors: list[str]
     effects: dict[str, pd.DataFrame] = field(default_factory=dict)
+    effects_by_aim: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # mixed sweeps: metric -> aim -> effects
     ranking: dict[str, pd.DataFrame] = field(default_factory=dict)
     grids: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     importance: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)

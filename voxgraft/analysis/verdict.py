@@ -1,7 +1,8 @@
 """The answer first: what the sweep found, in sentences generated from its statistics (never
 written by hand), and the warnings a reader needs before trusting them.
 
-- the best transplant by the sweep's first objective (sweep/best.py's rule);
+- the best transplant by the sweep's first objective (sweep/best.py's rule), and in a sweep
+  that mixes cadence and timbre presets, each aim's most donor-like transplant;
 - what mattered most: the factor with the largest main effect, with its interval where the
   group sizes support one, and the organ that carries the largest share of the organ
   contributions (Shapley);
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis.effects import MIN_GROUP
+from voxgraft.analysis.pareto import AIM_AXES, best_per_aim
 from voxgraft.analysis.types import Analysis
 from voxgraft.evaluate.artifacts import THRESHOLDS
 
@@ -38,6 +40,8 @@ def verdict(analysis: Analysis, top: pd.DataFrame) -> Verdict:
     out = Verdict()
     metric, mode = analysis.objectives[0]
     out.findings.append(_best(top, metric, mode))
+    if len(analysis.fronts) > 1:
+        out.findings += [_best_of_aim(aim, row) for aim, row in best_per_aim(analysis.rows, analysis.trials).items()]
     out.findings += [line for line in (_mattered(analysis, metric), _organ_share(analysis, metric), _alignment(analysis, metric)) if line]
     out.warnings = _warnings(analysis, metric)
     return out
@@ -49,6 +53,14 @@ def _best(top: pd.DataFrame, metric: str, mode: str) -> str:
     t = top.iloc[0]
     return (f"Best by {metric} ({'lower' if mode == 'min' else 'higher'} is better): trial {t['trial_id']}, organs {t['organs']}, "
             f"lr {float(t['lr']):.2g}, {t['alignment']} alignment, at step {int(t['step'])}: {metric} {number(float(t[metric]))}.")
+
+
+def _best_of_aim(aim: str, row: dict) -> str:
+    likeness, drift = AIM_AXES[aim]
+    spent = f", {drift} {number(float(row[drift]))}" if np.isfinite(float(row.get(drift, np.nan))) else ""
+    return (f"Best {aim} transplant by {likeness} (higher is better): trial {row['trial_id']}, organs {row['config.organs']}, "
+            f"lr {float(row['config.lr']):.2g}, {row['config.alignment']} alignment, at step {int(row['step'])}: "
+            f"{likeness} {number(float(row[likeness]))}{spent}.")
 
 
 def _mattered(analysis: Analysis, metric: str) -> str | None:
