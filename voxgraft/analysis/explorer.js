@@ -76,10 +76,9 @@
 
   function scale(values, size, pad, flip) {
     const ok = values.filter(finite);
-    let lo = Math.min(...ok), hi = Math.max(...ok);
-    if (!ok.length) { lo = 0; hi = 1; }
-    if (hi === lo) { lo -= 0.5; hi += 0.5; }
-    const f = (v) => pad + ((v - lo) / (hi - lo)) * (size - 2 * pad);
+    const lo = ok.length ? Math.min(...ok) : 0, hi = ok.length ? Math.max(...ok) : 1;
+    const span = hi > lo ? hi - lo : 1, from = hi > lo ? lo : lo - 0.5;  // one value: drawn mid-axis, labelled as itself
+    const f = (v) => pad + ((v - from) / span) * (size - 2 * pad);
     return { lo, hi, at: flip ? (v) => size - f(v) : f };
   }
 
@@ -97,7 +96,11 @@
     state.points = rows.map((i) => [i, sx.at(V[xs][i]), sy.at(V[ys][i])]);
     const alpha = state.points.length > 2000 ? 0.25 : 0.75;
     for (const [i, x, y] of state.points) {
-      g.globalAlpha = alpha; g.fillStyle = AIM_COLOURS[V.aim[i]] || "#555";
+      g.globalAlpha = alpha; g.fillStyle = g.strokeStyle = AIM_COLOURS[V.aim[i]] || "#555";
+      if (V.outcome[i] === "rejected" || V.outcome[i] === "error") {  // a cross: never best, never on a front
+        g.lineWidth = 1.5; g.beginPath(); g.moveTo(x - 4, y - 4); g.lineTo(x + 4, y + 4); g.moveTo(x - 4, y + 4); g.lineTo(x + 4, y - 4); g.stroke();
+        continue;
+      }
       g.beginPath(); g.arc(x, y, 3, 0, 2 * Math.PI); g.fill();
       if (front.has(V.trial_id[i])) { g.globalAlpha = 1; g.strokeStyle = "#000"; g.lineWidth = 1.2; g.stroke(); }
     }

@@ -166,7 +166,7 @@ def section(analysis: Analysis, top: pd.DataFrame, present: set[str]) -> str:
     # no '<' at all inside the script element: neither '</script>' nor '<!--' can end or bend it
     data = json.dumps(payload(analysis, top, present), separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     return ("<h2>Explore the trials</h2><p class='note'>Each trial's last report. Filter, sort by a column's heading, pick "
-            "the scatter's axes, and click a trial to play it beside the recipient and the donor; points ringed in black "
-            "are on their aim's Pareto front.</p><noscript><p class='bad'>The explorer needs JavaScript; "
+            "the scatter's axes, and click a trial to play it beside the recipient and the donor. Blue: timbre trials, red: "
+            "cadence trials; ringed in black: on its aim's Pareto front; a cross: rejected or failed.</p><noscript><p class='bad'>The explorer needs JavaScript; "
             "the sections below need none.</p></noscript>" + CONTROLS + FIGURES
             + f"<script type='application/json' id='vx-data'>{data}</script><script>{_script('explorer.js')}</script>")
