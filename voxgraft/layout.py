@@ -14,6 +14,7 @@ cannot drift apart.
 from pathlib import Path
 
 SPEC_FILE = "voxgraft_sweep.json"
+TRIAGE_FILE = "triage.json"  # a sweep's organ triage, when its organs were {triage: K}
 RESULTS_DIR = "results"
 REFERENCES_DIR = "references"
 REPORT_DIR = "report"

@@ -64,6 +64,8 @@ BAD = [
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"lr_decay": -1}}}, "lr_decay must be in (0, 1], got -1"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"seed": -1}}}, "seed must be a whole number in [0, 4.29497e+09], got -1"),
     (BASE | {"search": {"organs": ["cadence"], "lr": [1e-4], "fixed": {"grad_clip_norm": float("nan")}}}, "grad_clip_norm must be in (0, 1e+06], got nan"),
+    (BASE | {"search": {"organs": {"triage": 0}, "lr": [1e-4]}}, "search.organs.triage: Input should be greater than or equal to 1"),
+    (BASE | {"search": {"organs": {"triage": 2, "objective": "rhythm"}, "lr": [1e-4]}}, "search.organs.objective: Input should be 'cadence' or 'timbre'"),
     (BASE | {"seed": -1}, "seed: Input should be greater than or equal to 0"),
     (BASE | {"memory_budget_gb": float("inf")}, "memory_budget_gb: Input should be a finite number"),
     (BASE | {"resources": {"cpu": float("nan")}}, "resources.cpu: Input should be a finite number"),

@@ -8,7 +8,7 @@ import errno
 import os
 import shutil
 
-from voxgraft.cli import cluster, corpus, demo, model, recipient, style, sweep
+from voxgraft.cli import cluster, corpus, demo, model, recipient, style, sweep, triage
 from voxgraft.console import Formatter, err_console, fail
 from voxgraft.layout import OutsideRootError
 
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (corpus, demo, model, recipient, sweep, style, cluster):
+    for group in (corpus, demo, model, recipient, sweep, style, triage, cluster):
         group.register(sub)
     return parser
 

@@ -24,6 +24,7 @@ from voxgraft.sweep.prepare import SweepError, prepare
 from voxgraft.sweep.ray_address import UnreachableRay, check_reachable
 from voxgraft.sweep.ray_processes import start_local_ray
 from voxgraft.sweep.store import ResultsStore
+from voxgraft.sweep.triaged import resolve_triage
 from voxgraft.sweep.tune_callback import ResultsStoreCallback
 from voxgraft.trainables.transplant import TrialContext, transplant_trial
 
@@ -131,6 +132,9 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     seconds = {}
     with _timed(seconds, "prepare"):
         context = prepare(sweep)
+        sweep, chosen = resolve_triage(sweep, exp_dir)
+    if chosen:
+        err_console.print(chosen, highlight=False, markup=False)
     with _timed(seconds, "ray_start"):
         _init_ray(address)
     if address is not None:
