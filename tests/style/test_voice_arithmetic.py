@@ -44,7 +44,7 @@ def test_man_plus_whisper_lands_among_the_whispers_and_voices_cluster(styled_rec
     vectors = _vectors(styled_recipient, style_corpora)
     cents = vectors.centroids()
     assert list(cents) == list(ARITHMETIC_VOICES)
-    cosine, _ratio = compare_offsets(cents, ("man", "man_whisper"), ("woman", "woman_whisper"))
+    cosine, _ratio, _ = compare_offsets(cents, ("man", "man_whisper"), ("woman", "woman_whisper"))
     assert cosine > WHISPER_COSINE_BOUND
     ranking = [name for name, _ in retrieval_ranking(combine("man + woman_whisper - woman", cents), cents)]
     assert set(ranking[:2]) == {"man_whisper", "woman_whisper"}
@@ -83,10 +83,17 @@ def test_style_cli_embeds_to_arrow_and_speaks_arithmetic(styled_recipient, style
     assert rate == 22050 and len(arithmetic) > rate // 4
     assert not (len(arithmetic) == len(default) and np.allclose(arithmetic, default))  # the vector changed the voice
 
-    # from reference corpora instead of a table
+    # scaled: the same offset carried in units of each voice's spread, so a different voice
+    assert main(["style", "arith", str(styled_recipient), "man + woman_whisper - woman", str(tmp_path / "s.wav"),
+                 "--vectors", str(table), "--text", text, "--scale", "auto"]) == 0
+    scaled, _ = sf.read(tmp_path / "s.wav")
+    assert not (len(scaled) == len(arithmetic) and np.allclose(scaled, arithmetic))
+
+    # from reference corpora instead of a table, plain and scaled
     voice_args = [a for v in ("man", "woman", "woman_whisper") for a in ("--voice", f"{v}={style_corpora[v]}")]
-    assert main(["style", "arith", str(styled_recipient), "man + woman_whisper - woman", str(tmp_path / "b.wav"),
-                 *voice_args, "--limit", "4", "--text", text]) == 0
+    for scale in ("none", "auto"):
+        assert main(["style", "arith", str(styled_recipient), "man + woman_whisper - woman", str(tmp_path / f"b_{scale}.wav"),
+                     *voice_args, "--limit", "4", "--text", text, "--scale", scale]) == 0
 
 
 def test_style_cli_refuses_bad_input_and_writes_nothing(styled_recipient, style_corpora, tiny_recipient, tmp_path):
@@ -109,6 +116,8 @@ def test_style_cli_refuses_bad_input_and_writes_nothing(styled_recipient, style_
     for bad in (["man + + woman"], ["man + nobody"], ["man woman"]):  # syntax, unknown voice, no operator
         assert main(["style", "arith", str(styled_recipient), *bad, out, "--vectors", str(table), "--text", "Hi."]) == 2
     assert main(["style", "arith", str(styled_recipient), "man", out, "--text", "Hi."]) == 2  # no vectors given
+    assert main(["style", "arith", str(styled_recipient), "man + woman", out, "--vectors", str(table), "--text", "Hi.",
+                 "--scale", "auto"]) == 2  # no offset to scale
     assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", "man", "--text", "Hi."]) == 2
     assert main(["style", "arith", str(styled_recipient), "man", out, "--voice", f"man={man}", "--limit", "0", "--text", "Hi."]) == 2
     assert main(["style", "arith", str(styled_recipient), "man", out, "--vectors", str(foreign), "--text", "Hi."]) == 2

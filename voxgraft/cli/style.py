@@ -57,8 +57,8 @@ def cmd_arith(args: argparse.Namespace) -> int:
     from voxgraft.models.checkpoints import CheckpointError
     from voxgraft.models.speak import SpeakError, speak
     from voxgraft.models.styled_vits import StyleError
-    from voxgraft.style.space import ExpressionError, combine, parse_expression, retrieval_ranking
-    from voxgraft.style.vectors import StyleVectorsError, embed_corpora, read_voice_vectors
+    from voxgraft.style.space import ExpressionError, combine, parse_expression, retrieval_ranking, scaled_combine, spreads
+    from voxgraft.style.vectors import StyleVectorsError, embed_corpora, read_voice_spreads, read_voice_vectors
 
     if args.limit < 1:
         return fail("--limit must be at least 1")
@@ -71,6 +71,7 @@ def cmd_arith(args: argparse.Namespace) -> int:
             voices, meta = read_voice_vectors(args.vectors)
             if meta.get("model_sha256") not in (None, recipient.sha256):
                 return fail(f"{args.vectors} holds vectors of another model ({str(meta.get('model_sha256'))[:12]}...): embed with this one")
+            spread = read_voice_spreads(args.vectors) if args.scale == "auto" else {}
         else:
             pairs = dict(_voice_pair(v) for v in args.voice)
             missing = [n for n in names if n not in pairs]
@@ -78,7 +79,8 @@ def cmd_arith(args: argparse.Namespace) -> int:
                 return fail(f"no --voice {missing[0]}=CORPUS for {missing[0]!r} in the expression")
             vectors = embed_corpora(recipient.model, str(args.model), recipient.sha256, [pairs[n] for n in dict.fromkeys(names)], args.limit)
             voices = {n: c for n, c in zip(dict.fromkeys(names), vectors.centroids().values())}
-        vector = combine(args.expression, voices)
+            spread = dict(zip(voices, spreads(vectors.latents, vectors.voices).values()))
+        vector = scaled_combine(args.expression, voices, spread) if args.scale == "auto" else combine(args.expression, voices)
         seconds = speak(args.model, args.text, args.out_wav, seed=args.seed, style_latent=vector.astype(np.float32))
     except (ExpressionError, CheckpointError, StyleError, StyleVectorsError, AudioError, SpeakError) as exc:
         return fail(str(exc))
@@ -178,6 +180,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     arith.add_argument("--vectors", default=None, help="an Arrow table from `voxgraft style embed` (its voice centroids)")
     arith.add_argument("--voice", action="append", default=[], metavar="NAME=CORPUS", help="a voice's reference corpus")
     arith.add_argument("--limit", type=int, default=32, help="reference utterances per --voice corpus")
+    arith.add_argument("--scale", default="none", choices=("none", "auto"),
+                       help="auto: carry the offset A - B onto BASE scaled by spread(BASE) / spread(B) (docs/style.md)")
     arith.add_argument("--seed", type=int, default=0)
     arith.set_defaults(func=cmd_arith)
 

@@ -30,7 +30,7 @@ from voxgraft.data.corpus import read_corpus
 from voxgraft.data.voice_mix import repeated_voice, voice_name
 from voxgraft.evaluate.style import silhouette
 from voxgraft.models.style_latents import wav_latents
-from voxgraft.style.space import centroids
+from voxgraft.style.space import centroids, spreads
 
 
 class StyleVectorsError(ValueError):
@@ -115,6 +115,18 @@ def read_voice_vectors(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
         if kind == "voice":
             voices[voice] = np.asarray(vector, dtype=np.float64)
     return voices, meta
+
+
+def read_voice_spreads(path: str | Path) -> dict[str, float]:
+    """Each voice's spread (style/space.py's `spreads`) from the utterance rows of a table
+    `write_vectors` wrote (read after `read_voice_vectors` has checked it)."""
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    rows = [(voice, vector) for kind, voice, vector in zip(table["kind"].to_pylist(), table["voice"].to_pylist(),
+                                                          table["vector"].to_pylist()) if kind == "utterance"]
+    if not rows:
+        raise StyleVectorsError(f"{path}: holds no utterance vectors, so no voice's spread is known (embed again)")
+    return spreads(np.asarray([v for _, v in rows], dtype=np.float64), [voice for voice, _ in rows])
 
 
 def corpus_utterances(corpus_dir: str | Path, limit: int | None = None) -> list:
