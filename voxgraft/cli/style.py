@@ -181,7 +181,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     arith.add_argument("--voice", action="append", default=[], metavar="NAME=CORPUS", help="a voice's reference corpus")
     arith.add_argument("--limit", type=int, default=32, help="reference utterances per --voice corpus")
     arith.add_argument("--scale", default="none", choices=("none", "auto"),
-                       help="auto: carry the offset A - B onto BASE scaled by spread(BASE) / spread(B) (docs/style.md)")
+                       help="auto: carry the offset A - B onto BASE scaled by spread(BASE) / spread(B); measured not to help "
+                       "on the bench recipients (docs/style.md)")
     arith.add_argument("--seed", type=int, default=0)
     arith.set_defaults(func=cmd_arith)
 
