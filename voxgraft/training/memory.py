@@ -11,7 +11,12 @@ def peak_memory_mb(device: torch.device) -> float:
     """Peak accelerator memory of this process; peak resident memory on CPU."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    try:  # Linux: the address space's high-water mark, which reset_peak_memory resets
+        with open("/proc/self/status") as status:
+            return next(float(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024  # kB
+    except (OSError, StopIteration):
+        # ru_maxrss also keeps the peaks of threads that have exited, which no reset clears
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def reset_peak_memory(device: torch.device) -> bool:
