@@ -18,7 +18,7 @@ from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.audio import data_uri, samples_dir
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
-from voxgraft.analysis.pareto import AIM_AXES, best_per_aim
+from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import number, verdict
 from voxgraft.layout import REFERENCES_DIR
@@ -143,8 +143,7 @@ def _bests(analysis: Analysis, top: pd.DataFrame) -> list[tuple[str, str, object
     """(label, trial_id, checkpoint) of the transplants the verdict plays: the best, and each
     aim's most donor-like in a sweep that mixes aims (each trial once)."""
     bests = [("best transplant", str(top.iloc[0]["trial_id"]), top.iloc[0]["checkpoint"])] if not top.empty else []
-    if len(analysis.fronts) > 1:
-        bests += [(f"best {aim}", str(row["trial_id"]), row["checkpoint"]) for aim, row in best_per_aim(analysis.rows, analysis.trials).items()]
+    bests += [(f"best {aim}", str(row["trial_id"]), row["checkpoint"]) for aim, row in analysis.best_per_aim.items()]
     seen: set[str] = set()
     return [b for b in bests if not (b[1] in seen or seen.add(b[1]))]
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis.audio import data_uri, samples_dir
-from voxgraft.analysis.pareto import AIM_AXES, aims, best_per_aim
+from voxgraft.analysis.pareto import AIM_AXES, aims
 from voxgraft.analysis.types import Analysis
 from voxgraft.layout import REFERENCES_DIR
 from voxgraft.models.organs import ORGAN_MODULES
@@ -64,18 +64,16 @@ def metric_columns(analysis: Analysis) -> list[tuple[str, str]]:
 
 
 def listen_checkpoints(analysis: Analysis, top: pd.DataFrame) -> dict[str, object]:
-    """trial_id -> checkpoint whose samples the page plays: the top transplants' (and in a mixed
-    sweep each aim's most donor-like, as the verdict plays), then up to EXTRA_LISTEN more (front trials first, then by
-    the first objective), each a trial's best kept, eligible checkpoint."""
+    """trial_id -> checkpoint whose samples the page plays: the top transplants' and (mixed
+    sweeps) each aim's most donor-like, as the verdict plays them; then up to EXTRA_LISTEN more
+    (front trials first, then by the first objective), each a trial's best kept checkpoint."""
     metric, mode = analysis.objectives[0]
     best = ranked(analysis.rows, metric, mode)
     checkpoints = dict(zip(best["trial_id"], best["checkpoint"]))
     chosen = {t: c for t, c in zip(top["trial_id"], top["checkpoint"])}
-    if len(analysis.fronts) > 1:  # the verdict plays each aim's best too
-        chosen.update({row["trial_id"]: row["checkpoint"] for row in best_per_aim(analysis.rows, analysis.trials).values()})
+    chosen.update({row["trial_id"]: row["checkpoint"] for row in analysis.best_per_aim.values()})
     budget = len(chosen) + EXTRA_LISTEN
-    front = [t for points in analysis.fronts.values() for t in points.loc[points["on_front"], "trial_id"]]
-    for trial in [*front, *best["trial_id"]]:
+    for trial in [*analysis.front_trials(), *best["trial_id"]]:
         if len(chosen) >= budget:
             break
         if trial in checkpoints and trial not in chosen:
@@ -101,7 +99,7 @@ def _trial_columns(analysis: Analysis, metrics: list[tuple[str, str]]) -> dict[s
 
 
 def _on_front(analysis: Analysis) -> list[bool]:
-    front = {t for points in analysis.fronts.values() for t in points.loc[points["on_front"], "trial_id"]}
+    front = set(analysis.front_trials())
     return [t in front for t in analysis.trials["trial_id"]]
 
 

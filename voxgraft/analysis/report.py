@@ -15,7 +15,7 @@ import pandas as pd
 from voxgraft.analysis import dashboard, summary
 from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
 from voxgraft.analysis.importance import importances, organ_shapley
-from voxgraft.analysis.pareto import aims, axes, fronts, sweep_aim
+from voxgraft.analysis.pareto import aims, axes, best_per_aim, fronts, sweep_aim
 from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
 from voxgraft.analysis.types import Analysis, ReportFiles
 from voxgraft.atomic import atomic_file
@@ -89,6 +89,8 @@ def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) ->
         analysis.importance[metric] = importances(eligible, metric, mode, seed=seed)
         analysis.shapley[metric] = organ_shapley(eligible, metric)
     analysis.fronts = fronts(trials)
+    if len(analysis.fronts) > 1:
+        analysis.best_per_aim = best_per_aim(rows, trials)
     if sweep_aim(trials) in analysis.fronts:
         analysis.pareto, analysis.pareto_axes = analysis.fronts[sweep_aim(trials)], (x, y)
     analysis.rejection = rejection_table(trials, factors)

@@ -30,6 +30,11 @@ class Analysis:
     pareto: pd.DataFrame | None = None  # the sweep's own aim's front (pareto.py)
     pareto_axes: tuple[str, str] | None = None
     fronts: dict[str, pd.DataFrame] = field(default_factory=dict)  # one per aim: cadence, timbre
+    best_per_aim: dict[str, dict] = field(default_factory=dict)  # mixed sweeps only: aim -> its most donor-like report
+
+    def front_trials(self) -> list[str]:
+        """The trials on their aim's Pareto front, front by front."""
+        return [t for points in self.fronts.values() for t in points.loc[points["on_front"], "trial_id"]]
     rejection: pd.DataFrame | None = None
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis.effects import MIN_GROUP
-from voxgraft.analysis.pareto import AIM_AXES, best_per_aim
+from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
 from voxgraft.evaluate.artifacts import THRESHOLDS
 
@@ -40,8 +40,7 @@ def verdict(analysis: Analysis, top: pd.DataFrame) -> Verdict:
     out = Verdict()
     metric, mode = analysis.objectives[0]
     out.findings.append(_best(top, metric, mode))
-    if len(analysis.fronts) > 1:
-        out.findings += [_best_of_aim(aim, row) for aim, row in best_per_aim(analysis.rows, analysis.trials).items()]
+    out.findings += [_best_of_aim(aim, row) for aim, row in analysis.best_per_aim.items()]
     out.findings += [line for line in (_mattered(analysis, metric), _organ_share(analysis, metric), _alignment(analysis, metric)) if line]
     out.warnings = _warnings(analysis, metric)
     return out
