@@ -8,7 +8,8 @@ cannot drift apart.
       references/              anchors.json and the recipient's and donor's renderings
       report/                  index.html and summary.md (voxgraft report)
       unusable_checkpoints.json  checkpoints `pick` found unreadable, never offered again
-      <trial>/checkpoint_*/    transplant/ (organ-delta checkpoint), samples/, trainer.pt
+      <trial>/checkpoint_*/    transplant/ (organ-delta checkpoint), samples/, and trainer.pt
+                               (optimizer and discriminator state) in all but the trial's final one
 """
 
 from pathlib import Path

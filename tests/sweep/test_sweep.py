@@ -53,6 +53,9 @@ def test_a_real_sweep_stores_every_report_row_for_row(local_ray, tiny_recipient,
     assert {r["config.organs"] for r in rows} == {"cadence", "decoder"}
     assert all(r["checkpoint"] and os.path.isdir(r["checkpoint"]) for r in rows if r["status"] in ("done", "stopped"))
     assert all(r["peak_memory_mb"] > 0 for r in rows)
+    # optimizer and discriminator state (hundreds of MB on a real voice) only where a trial could go on training
+    assert {os.path.exists(os.path.join(r["checkpoint"], "trainer.pt")) for r in rows if r["step"] == 4} == {False}
+    assert {os.path.exists(os.path.join(r["checkpoint"], "trainer.pt")) for r in rows if r["step"] == 2} == {True}
     assert {r["status"] for r in rows} <= {"running", "done", "stopped"}
     assert outcome.best is not None and outcome.best["status"] in ("done", "stopped", "running")
     # a transplant checkpoint holds only the trained organs

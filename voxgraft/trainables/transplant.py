@@ -115,6 +115,7 @@ class TransplantTrial:
         self.compute_s = 0.0  # time in steps and evaluations, to measure Tune's bookkeeping against
         self.tried_micro_batches: list[int] = []
         self.window = EvalWindow.new()
+        self.finished = False  # restored from the trial's final checkpoint: nothing left to train
         self.setup()
 
     def setup(self) -> None:
@@ -155,10 +156,15 @@ class TransplantTrial:
             return
         with checkpoint.as_directory() as ckpt:
             self.model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
-            self.trainer.load_state_dict(load_training_state(Path(ckpt) / TRAINER_STATE))
+            state = Path(ckpt) / TRAINER_STATE
+            if state.exists():
+                self.trainer.load_state_dict(load_training_state(state))
+            else:  # only the final checkpoint goes without: the trial had ended when it was written
+                self.finished = True
 
     def train(self) -> None:
-        self.trainer.run(self.data, self.config["steps"], self.after_step)
+        if not self.finished:
+            self.trainer.run(self.data, self.config["steps"], self.after_step)
 
     def after_step(self, losses: dict[str, float], seconds: float) -> bool:
         """True ends the trial (it reported why)."""
@@ -233,7 +239,8 @@ class TransplantTrial:
         )
         with tempfile.TemporaryDirectory() as tmp:
             save_transplant(Path(tmp) / TRANSPLANT_SUBDIR, self.model, self.freeze, self.recipient_sha256, self.symbols)
-            torch.save(self.trainer.state_dict(), Path(tmp) / TRAINER_STATE)
+            if self.trainer.step_count < self.config["steps"]:  # the final one would only be resumed to stop
+                torch.save(self.trainer.state_dict(), Path(tmp) / TRAINER_STATE)  # hundreds of MB with the discriminator
             rendering.write(Path(tmp) / SAMPLES_SUBDIR, self.evaluator.utterances.utterance_ids)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
         self.window = EvalWindow.new()
