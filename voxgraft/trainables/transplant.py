@@ -45,7 +45,7 @@ from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.models.style_latents import speak_as_donor
 from voxgraft.models.styled_vits import graft_trial_style, has_style
-from voxgraft.training.memory import micro_batch_size, peak_memory_mb, reset_peak_memory
+from voxgraft.training.memory import micro_batch_size, peak_memory_mb, release_freed_memory, reset_peak_memory
 from voxgraft.training.plan import plan_step
 from voxgraft.training.pretrain import DISCRIMINATORS, RECORD_FILE, STATE_FILE
 from voxgraft.training.recipient_data import open_for_recipient
@@ -119,7 +119,8 @@ class TransplantTrial:
         self.setup()
 
     def setup(self) -> None:
-        reset_peak_memory(self.device)  # a reused worker's earlier trials do not count against this one's budget
+        release_freed_memory()  # a reused worker's earlier trials neither stay resident...
+        reset_peak_memory(self.device)  # ...nor count against this one's budget
         recipient_path = Path(self.context.recipient)
         recipient = load_recipient(recipient_path)
         self.recipient_sha256 = recipient.sha256
