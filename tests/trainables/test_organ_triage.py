@@ -32,6 +32,9 @@ def test_cadence_reaches_only_the_duration_predictor(tiny_recipient, corpora):
     # VITS detaches the duration predictor's inputs: no other organ gets a cadence gradient
     assert all(s.relative_grad_norm == 0 and s.lookahead_gain == 0 for o, s in scores.items() if o != "duration_predictor")
     assert scores["duration_predictor"].lookahead_gain > 0  # its best small step lowers the held-out duration loss
+    # but training moves the text encoder too (by its KL gradient), and the duration predictor reads its output
+    assert scores["text_encoder"].training_lookahead_gain != 0 and scores["text_encoder"].training_lookahead_step > 0
+    assert all(scores[o].training_lookahead_gain == 0 for o in ("posterior_encoder", "flow", "decoder"))  # not read at all
     again = triage_recipient(tiny_recipient[0], corpora["cadence_donor"], "cadence")
     assert again.to_dict() == found.to_dict()  # fixed seeds, eval mode: repeatable
 

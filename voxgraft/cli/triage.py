@@ -28,12 +28,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
         return fail(str(exc))
     table = Table(title=f"organ triage for {args.objective} ({'+'.join(found.losses)} losses, {found.batches} donor batches, "
                         f"held-out loss {found.heldout_loss:.4g})")
-    for column in ("rank", "organ", "parameters", "‖g‖/‖θ‖", *[f"of {loss}" for loss in found.losses], "look-ahead gain", "at step"):
+    for column in ("rank", "organ", "parameters", "‖g‖/‖θ‖", *[f"of {loss}" for loss in found.losses], "look-ahead gain", "at step", "along training", "at step"):
         table.add_column(column, justify="left" if column == "organ" else "right")
     for rank, s in enumerate(found.scores, 1):
         table.add_row(str(rank), s.organ, f"{s.parameters:,}", f"{s.relative_grad_norm:.3g}",
                       *[f"{s.relative_grad_norm_by_loss[loss]:.3g}" for loss in found.losses], f"{s.lookahead_gain:+.3g}",
-                      f"{s.lookahead_step:g}" if s.lookahead_step else "-")
+                      f"{s.lookahead_step:g}" if s.lookahead_step else "-", f"{s.training_lookahead_gain:+.3g}",
+                      f"{s.training_lookahead_step:g}" if s.training_lookahead_step else "-")
     console.print(table)
     console.print(f"ranking: {', '.join(found.ranking())}", highlight=False)
     if args.save:

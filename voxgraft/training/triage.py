@@ -10,9 +10,13 @@ For each organ of the recipient, on a few donor batches under one objective's lo
   equal relative change; the best of s = 1e-5, 1e-4, 1e-3, 1e-2 counts (a coarse line search:
   on the tiny recipient 1e-3 already overshoots the duration predictor's loss, while on the
   same batch 1e-4 lowers it; Adam's first update, lr·sign(g), overshot for every organ).
+- its look-ahead along training's own gradient: the same step, but along the gradient of every
+  generator loss a trial trains that organ with (what fine-tuning would actually do to it),
+  scored by the held-out objective loss. An organ can change the objective without receiving
+  its gradient: under cadence the text encoder gets none (VITS detaches the duration
+  predictor's inputs), yet its KL step changes what the duration predictor reads.
 Organs rank by relative gradient norm, the look-ahead gain breaking ties (it is 0 too for an
-organ no loss of the objective reaches: VITS detaches the duration predictor's inputs, so
-under cadence only the duration predictor has a gradient).
+organ no loss of the objective reaches).
 
 The objective's losses are the generator losses that define it: `duration` for cadence, `mel`
 and `kl` for timbre (the adversarial losses need a discriminator trained alongside, so a step-0
@@ -32,7 +36,7 @@ from voxgraft.data.training_set import TrainingSet
 from voxgraft.models.losses import LOSS_WEIGHTS
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan, model_organs
 from voxgraft.training.plan import plan_step
-from voxgraft.training.step import generator_forward
+from voxgraft.training.step import generator_forward, weighted_total
 from voxgraft.training.trainer import TrainConfig
 
 OBJECTIVE_LOSSES = {"cadence": ("duration",), "timbre": ("mel", "kl")}
@@ -54,6 +58,8 @@ class OrganScore:
     lookahead_gain: float  # held-out objective loss before minus after its best one step (> 0: it helped)
     lookahead_step: float  # that step, as a fraction of the organ's weight norm (0: no gradient)
     relative_grad_norm_by_loss: dict[str, float]  # each of the objective's (weighted) losses alone
+    training_lookahead_gain: float  # the same, stepping along every training loss's gradient
+    training_lookahead_step: float
 
 
 @dataclass(frozen=True)
@@ -87,45 +93,58 @@ def _heldout(model: VitsModel, data: TrainingSet, plan, objective: str, segment_
 
 
 def _gradients(model: VitsModel, data: TrainingSet, plan, objective: str, batches: int, batch_size: int, seed: int,
-               segment_frames: int) -> tuple[int, dict[str, dict[str, float]]]:
+               segment_frames: int) -> tuple[int, dict[str, dict[str, float]], dict[str, list[torch.Tensor]]]:
     """Accumulate the objective's mean gradient over up to `batches` donor batches (fewer when
-    the donor has fewer) into .grad; returns how many there were and, per organ, each loss's
-    own gradient norm (which loss pulls on which organ)."""
+    the donor has fewer) into .grad; returns how many there were, per organ each loss's own
+    gradient norm (which loss pulls on which organ), and per organ the gradient of all the
+    training losses together (the direction fine-tuning would move it)."""
     organs = model_organs(model)
     chosen = list(itertools.islice(data.loader(batch_size, seed), batches))
-    per_loss = {name: {loss: [torch.zeros_like(p) for p in organ.parameters()] for loss in OBJECTIVE_LOSSES[objective]}
-                for name, organ in organs.items()}
+    per_loss = {name: {loss: _zeros(organ) for loss in OBJECTIVE_LOSSES[objective]} for name, organ in organs.items()}
+    training = {name: _zeros(organ) for name, organ in organs.items()}
     for i, batch in enumerate(chosen):
         losses = generator_forward(model, batch, plan, seed * 1_000_003 + i, segment_frames).losses
-        for loss in OBJECTIVE_LOSSES[objective]:
-            if loss not in losses:
-                continue
-            for name, organ in organs.items():
-                grads = torch.autograd.grad(LOSS_WEIGHTS[loss] * losses[loss] / len(chosen), list(organ.parameters()),
-                                            retain_graph=True, allow_unused=True)
-                for total, g in zip(per_loss[name][loss], grads):
-                    if g is not None:
-                        total += g
+        parts = {loss: LOSS_WEIGHTS[loss] * losses[loss] for loss in OBJECTIVE_LOSSES[objective] if loss in losses}
+        for name, organ in organs.items():
+            for loss, value in parts.items():
+                _accumulate(per_loss[name][loss], value / len(chosen), organ)
+            _accumulate(training[name], weighted_total(losses) / len(chosen), organ)
         (objective_loss(losses, objective) / len(chosen)).backward()
-    return len(chosen), {name: {loss: _norm(gs) for loss, gs in by_loss.items()} for name, by_loss in per_loss.items()}
+    return len(chosen), {name: {loss: _norm(gs) for loss, gs in by_loss.items()} for name, by_loss in per_loss.items()}, training
+
+
+def _zeros(organ: torch.nn.Module) -> list[torch.Tensor]:
+    return [torch.zeros_like(p) for p in organ.parameters()]
+
+
+def _accumulate(totals: list[torch.Tensor], loss: torch.Tensor, organ: torch.nn.Module) -> None:
+    grads = torch.autograd.grad(loss, list(organ.parameters()), retain_graph=True, allow_unused=True)
+    for total, g in zip(totals, grads):
+        if g is not None:
+            total += g
 
 
 def _norm(tensors) -> float:
     return float(torch.sqrt(sum((t.detach().double() ** 2).sum() for t in tensors)))
 
 
-def _lookahead(model: VitsModel, data: TrainingSet, plan, objective: str, organ: torch.nn.Module, before: float,
-               segment_frames: int) -> tuple[float, float]:
-    """(best gain, its step) over LOOKAHEAD_STEPS, the organ restored after each try."""
-    params = [p for p in organ.parameters() if p.grad is not None]
+def _lookahead(model: VitsModel, data: TrainingSet, plan, objective: str, organ: torch.nn.Module, direction: list[torch.Tensor],
+               before: float, segment_frames: int) -> tuple[float, float]:
+    """(best gain, its step) over LOOKAHEAD_STEPS down `direction` (one tensor per parameter of
+    the organ), the organ restored after each try; (0, 0) where the direction is zero."""
+    params = list(organ.parameters())
+    length = _norm(direction)
+    if length == 0:
+        return 0.0, 0.0
     saved = [p.detach().clone() for p in params]
-    unit = _norm(params) / _norm([p.grad for p in params])
+    unit = _norm(params) / length
     best = (-float("inf"), 0.0)
-    for step in LOOKAHEAD_STEPS:
+    for step in LOOKAHEAD_STEPS:  # smallest first: a tie keeps the smaller step
         with torch.no_grad():
-            for p in params:
-                p -= step * unit * p.grad  # the organ moves by `step` of its own weight norm
-        best = max(best, (before - _heldout(model, data, plan, objective, segment_frames), step))
+            for p, d in zip(params, direction):
+                p -= step * unit * d  # the organ moves by `step` of its own weight norm
+        gain = before - _heldout(model, data, plan, objective, segment_frames)
+        best = (gain, step) if gain > best[0] else best
         with torch.no_grad():
             for p, old in zip(params, saved):
                 p.copy_(old)
@@ -146,15 +165,16 @@ def triage(model: VitsModel, data: TrainingSet, objective: str, alignment: str =
     model.zero_grad(set_to_none=True)
     try:
         before = _heldout(model, data, plan, objective, segment_frames)
-        ran, by_loss = _gradients(model, data, plan, objective, batches, batch_size, seed, segment_frames)
+        ran, by_loss, training = _gradients(model, data, plan, objective, batches, batch_size, seed, segment_frames)
         scores = []
         for name, organ in organs.items():
             params = list(organ.parameters())
-            grads = [p.grad for p in params if p.grad is not None]
-            g, w = (_norm(grads) if grads else 0.0), _norm(params)
-            gain, step = _lookahead(model, data, plan, objective, organ, before, segment_frames) if g > 0 else (0.0, 0.0)
+            grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+            g, w = _norm(grads), _norm(params)
+            gain, step = _lookahead(model, data, plan, objective, organ, grads, before, segment_frames)
+            trained = _lookahead(model, data, plan, objective, organ, training[name], before, segment_frames)
             scores.append(OrganScore(name, sum(p.numel() for p in params), g, w, g / w if w else 0.0, gain, step,
-                                     {loss: norm / w if w else 0.0 for loss, norm in by_loss[name].items()}))
+                                     {loss: norm / w if w else 0.0 for loss, norm in by_loss[name].items()}, *trained))
     finally:
         model.zero_grad(set_to_none=True)
         model.requires_grad_(False)
