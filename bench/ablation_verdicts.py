@@ -90,7 +90,7 @@ def blocks(work: Path, repeats: int, subsets: list[str]) -> tuple[list[Block], d
     for donor in AIMS:
         exp_dir = work / "sweeps" / f"ablation_{donor}"
         trials, values, gaps[donor] = sweep_measurements(exp_dir, work, repeats)
-        for alignment in ("forced", "learned"):
+        for alignment in sorted(set(trials["alignment"])):  # forced, then learned where it ran
             mask = (trials["alignment"] == alignment).to_numpy()
             chosen = trials[mask].set_index("organs")
             missing = sorted(set(subsets) - set(chosen.index))
@@ -113,10 +113,12 @@ def interval(samples: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def share(phi: np.ndarray, organs: tuple[str, ...]) -> np.ndarray:
-    """Share of the total absolute contribution the named organs carry (signed: an organ working against the transfer subtracts)."""
+def share(phi: np.ndarray, organs: tuple[str, ...], net: bool) -> np.ndarray:
+    """Share the named organs carry: of the net transfer (Σφ, what training every organ reached;
+    above 1 when others work against it), or of the total absolute contribution (an organ
+    working against the transfer counts as much as one working for it)."""
     idx = [ORGANS.index(o) for o in organs]
-    return phi[..., idx].sum(-1) / np.abs(phi).sum(-1)
+    return phi[..., idx].sum(-1) / (phi.sum(-1) if net else np.abs(phi).sum(-1))
 
 
 def verdict(low: float, high: float, threshold: float) -> str:
@@ -147,17 +149,30 @@ def block_lines(block: Block, subsets: list[str], weights: np.ndarray, record: d
     return lines + [""]
 
 
+def _alone_line(block: Block, organs: tuple[str, ...], metric: str) -> str:
+    """What training just these organs reaches, against training every organ."""
+    def reached(names) -> str:
+        subset = ",".join(o for o in ORGANS if o in names)  # as the sweep names it
+        column = list(block.trials.index).index(subset)
+        return fmt(float(block.trials.loc[subset, metric]), interval(block.resampled[metric][:, column]))
+    return f"training {' + '.join(organs)} alone reaches {metric} {reached(organs)}; every organ {reached(ORGANS)}"
+
+
 def claim_lines(by: dict[tuple[str, str], Block], subsets: list[str], weights: np.ndarray, record: dict) -> list[str]:
     lines = ["**The seeds' claims** (95% intervals over resampled held-out utterances):", ""]
     for donor, (aim, metric) in AIMS.items():
         point, boot = shapley(by[(donor, "forced")], metric, subsets, weights)
         organs = CLAIM_ORGANS[aim]
-        ci = interval(share(boot, organs))
-        said = verdict(*ci, 0.5)
-        lines.append(f"- {aim} lives in {' + '.join(organs)}: share of the {metric} contributions {fmt(float(share(point, organs)), ci)} "
-                     f"({donor}, forced; supported when the interval is above 0.5): **{said}**")
-        record["claims"].append({"claim": f"{aim} organs", "share": float(share(point, organs)), "interval": ci, "verdict": said})
+        for net, kind in ((False, "of the total absolute contribution"), (True, "of the net transfer")):
+            ci = interval(share(boot, organs, net))
+            said = verdict(*ci, 0.5)
+            lines.append(f"- {aim} lives in {' + '.join(organs)}: share {kind} to {metric} {fmt(float(share(point, organs, net)), ci)} "
+                         f"({donor}, forced; supported when the interval is above 0.5): **{said}**")
+            record["claims"].append({"claim": f"{aim} organs", "share": kind, "value": float(share(point, organs, net)), "interval": ci, "verdict": said})
+        lines.append("  - " + _alone_line(by[(donor, "forced")], organs, metric))
     for donor, (_, metric) in AIMS.items():
+        if (donor, "learned") not in by:
+            continue
         forced, learned = by[(donor, "forced")], by[(donor, "learned")]
         point = float(np.mean(forced.trials[metric].reindex(subsets).to_numpy(float) - learned.trials[metric].reindex(subsets).to_numpy(float)))
         ci = interval((forced.resampled[metric][:, _order(forced, subsets)] - learned.resampled[metric][:, _order(learned, subsets)]).mean(1))
@@ -170,18 +185,22 @@ def claim_lines(by: dict[tuple[str, str], Block], subsets: list[str], weights: n
 
 
 def triage_lines(by: dict[tuple[str, str], Block], triage: dict[str, dict], subsets: list[str], weights: np.ndarray, record: dict) -> list[str]:
-    lines = ["**Triage against the ablation** (Spearman ρ over the five organs, ablation = Shapley value of the aim's transfer, forced):", ""]
+    lines = ["**Triage against the ablation** (Spearman ρ over the five organs between each triage column and the Shapley "
+             "value of the aim's transfer, forced; the interval holds the triage fixed and resamples the ablation's utterances):", ""]
     for donor, (aim, metric) in AIMS.items():
-        point, _ = shapley(by[(donor, "forced")], metric, subsets, weights)
+        point, boot = shapley(by[(donor, "forced")], metric, subsets, weights)
         scores = {s["organ"]: s for s in triage[donor]["scores"]}
         columns = {"‖g‖/‖θ‖": [scores[o]["relative_grad_norm"] for o in ORGANS],
                    **{f"of {loss}": [scores[o]["relative_grad_norm_by_loss"][loss] for o in ORGANS] for loss in triage[donor]["losses"]},
-                   "look-ahead gain": [scores[o]["lookahead_gain"] for o in ORGANS]}
+                   "look-ahead gain": [scores[o]["lookahead_gain"] for o in ORGANS],
+                   "along training": [scores[o]["training_lookahead_gain"] for o in ORGANS]}
         rhos = {name: float(spearmanr(values, point).statistic) for name, values in columns.items()}
+        spans = {name: interval(np.array([spearmanr(values, b).statistic for b in boot])) for name, values in columns.items()}
         ablation_rank = [ORGANS[i] for i in np.argsort(-point)]
         lines.append(f"- {aim} ({donor}): triage ranks {', '.join(triage[donor]['ranking'])}; the ablation ranks {', '.join(ablation_rank)}; "
-                     + "; ".join(f"ρ({name}) = {rho:.2f}" for name, rho in rhos.items()))
-        record["spearman"].append({"aim": aim, "donor": donor, "triage": triage[donor]["ranking"], "ablation": ablation_rank, "rho": rhos})
+                     + "; ".join(f"ρ({name}) = {rho:.2f} [{spans[name][0]:.2f}, {spans[name][1]:.2f}]" for name, rho in rhos.items()))
+        record["spearman"].append({"aim": aim, "donor": donor, "triage": triage[donor]["ranking"], "ablation": ablation_rank,
+                                   "rho": rhos, "interval": spans})
     return lines + [""]
 
 
