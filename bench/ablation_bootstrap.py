@@ -29,6 +29,7 @@ from voxgraft.evaluate.render import Utterances, render
 from voxgraft.evaluate.speaker import SpeakerEncoder, similarity
 
 METRICS = ("transfer_speaking_rate", "transfer_speaker_sim_donor", "duration_drift", "speaker_drift")
+ORGANS = ("text_encoder", "duration_predictor", "posterior_encoder", "flow", "decoder")  # the five the joe voice has
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,14 @@ def _pooled(speech: Speech, idx: np.ndarray, anchors: Anchors) -> dict[str, floa
     }
 
 
-def measure(speech: Speech, idx: np.ndarray, anchors: Anchors, recipient: Speech, donor: Speech, tokens: list) -> dict[str, float]:
-    """METRICS of `speech` over the utterances `idx` (repeats allowed), both ends on the same ones."""
-    ends = replace(anchors, recipient=_pooled(recipient, idx, anchors), donor=_pooled(donor, idx, anchors))
-    mine = _pooled(speech, idx, anchors)
+def resampled_anchors(anchors: Anchors, recipient: Speech, donor: Speech, idx: np.ndarray) -> Anchors:
+    """Both ends measured on the utterances `idx` (repeats allowed), as the sweep measured them on all."""
+    return replace(anchors, recipient=_pooled(recipient, idx, anchors), donor=_pooled(donor, idx, anchors))
+
+
+def measure(speech: Speech, idx: np.ndarray, ends: Anchors, recipient: Speech, tokens: list) -> dict[str, float]:
+    """METRICS of `speech` over the utterances `idx`, against `ends` resampled on the same ones."""
+    mine = _pooled(speech, idx, ends)
     out = transfers(ends, mine)
     out["duration_drift"] = duration_drift([speech.frames[i] for i in idx], [recipient.frames[i] for i in idx], [tokens[i] for i in idx])
     out["speaker_drift"] = ends.recipient["speaker_sim_recipient"] - mine["speaker_sim_recipient"]

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 from ablation_bootstrap import (
     METRICS,
+    ORGANS,
     Speech,
     cached_speech,
     measure,
     model_speech,
     recorded_speech,
     resample_indices,
+    resampled_anchors,
     shapley_weights,
 )
 from scipy.stats import spearmanr
@@ -32,7 +34,6 @@ from voxgraft.search_spaces.spec import read_spec
 from voxgraft.trainables.transplant import recipient_symbols
 from voxgraft.training.recipient_data import open_for_recipient
 
-ORGANS = ("text_encoder", "duration_predictor", "posterior_encoder", "flow", "decoder")
 CLAIM_ORGANS = {"cadence": ("duration_predictor",), "timbre": ("decoder", "flow", "posterior_encoder")}
 AIMS = {"cadence_donor": ("cadence", "transfer_speaking_rate"), "timbre_donor": ("timbre", "transfer_speaker_sim_donor")}
 
@@ -62,19 +63,22 @@ def sweep_measurements(exp_dir: Path, work: Path, repeats: int) -> tuple[pd.Data
     encoder = SpeakerEncoder.pretrained("cpu")
     cache = work / "speech" / exp_dir.name
     cache.mkdir(parents=True, exist_ok=True)
-    ends = (cached_speech(cache / "recipient.pkl", lambda: model_speech(recipient.model, utterances, encoder)),
-            cached_speech(cache / "donor.pkl", lambda: recorded_speech(utterances, encoder)))
-    idx = resample_indices(len(utterances.utterance_ids), repeats)
+    untouched = cached_speech(cache / "recipient.pkl", lambda: model_speech(recipient.model, utterances, encoder))
+    donor = cached_speech(cache / "donor.pkl", lambda: recorded_speech(utterances, encoder))
+    every = np.arange(len(utterances.utterance_ids))
+    idx = resample_indices(len(every), repeats)
+    ends = [resampled_anchors(anchors, untouched, donor, i) for i in idx]  # once per resample, for every trial
+    whole = resampled_anchors(anchors, untouched, donor, every)
     values = {m: np.full((len(trials), repeats), np.nan) for m in METRICS}
     gap = 0.0
     for row_no, (trial_id, row) in enumerate(trials.iterrows()):
         speech = _trial_speech(cache / f"{trial_id}.pkl", row, context["recipient"], utterances, encoder)
         if speech is None:
             continue
-        full = measure(speech, np.arange(len(idx[0])), anchors, *ends, utterances.tokens)
+        full = measure(speech, every, whole, untouched, utterances.tokens)
         gap = max([gap] + [abs(full[m] - row[m]) for m in METRICS if np.isfinite(row[m])])
         for b in range(repeats):
-            for m, v in measure(speech, idx[b], anchors, *ends, utterances.tokens).items():
+            for m, v in measure(speech, idx[b], ends[b], untouched, utterances.tokens).items():
                 values[m][row_no, b] = v
     return trials.reset_index(), values, gap
 

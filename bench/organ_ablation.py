@@ -22,19 +22,16 @@ import json
 import os
 from pathlib import Path
 
+from ablation_bootstrap import ORGANS
+from ablation_verdicts import AIMS, analyse_ablation
+
 from voxgraft.search_spaces.schema import parse_sweep
 
-ORGANS = ("text_encoder", "duration_predictor", "posterior_encoder", "flow", "decoder")  # the five the joe voice has
-
-DONORS = {  # donor corpus -> (the aim it stands for, its learning rate: the demo's smoke sweeps')
-    "cadence_donor": ("cadence", 1e-3),
-    "timbre_donor": ("timbre", 5e-4),
-}
-AIM_METRIC = {"cadence": "transfer_speaking_rate", "timbre": "transfer_speaker_sim_donor"}
+LEARNING_RATES = {"cadence_donor": 1e-3, "timbre_donor": 5e-4}  # the demo's smoke sweeps'
 
 
 def sweep_data(demo_out: Path, storage: Path, donor: str, steps: int, heldout: int, alignments: list[str]) -> dict:
-    aim, lr = DONORS[donor]
+    _, metric = AIMS[donor]
     return {
         "name": f"ablation_{donor}",
         "recipient": str(demo_out / "models" / "joe"),
@@ -42,7 +39,7 @@ def sweep_data(demo_out: Path, storage: Path, donor: str, steps: int, heldout: i
         "eval": {"heldout": heldout},
         "search": {
             "organs": {"every_subset_of": list(ORGANS)},
-            "lr": [lr],
+            "lr": [LEARNING_RATES[donor]],
             "alignment": alignments,
             "batch_size": 4,
             "steps": steps,
@@ -50,7 +47,7 @@ def sweep_data(demo_out: Path, storage: Path, donor: str, steps: int, heldout: i
             "fixed": {"segment_frames": 16},
         },
         "searcher": "grid",
-        "objectives": [{"metric": AIM_METRIC[aim], "mode": "max"}],
+        "objectives": [{"metric": metric, "mode": "max"}],
         "resources": {"cpu": 1, "gpu": 0},  # two trials at a time on a 2-core machine
         "keep_checkpoints": 1,
         "storage": str(storage),
@@ -61,7 +58,7 @@ def run_sweeps(demo_out: Path, work: Path, steps: int, heldout: int, alignments:
     from voxgraft.sweep.run import resume_sweep, run_sweep
 
     dirs = {}
-    for donor in DONORS:
+    for donor in AIMS:
         sweep = parse_sweep(sweep_data(demo_out, work / "sweeps", donor, steps, heldout, alignments[donor]))
         exp_dir = work / "sweeps" / sweep.name
         if (exp_dir / "results").exists():
@@ -77,7 +74,7 @@ def run_triage(demo_out: Path, work: Path) -> dict[str, dict]:
     from voxgraft.trainables.organ_triage import triage_recipient
 
     found = {}
-    for donor, (aim, _) in DONORS.items():
+    for donor, (aim, _) in AIMS.items():
         path = work / f"triage_{donor}.json"
         if not path.exists():
             result = triage_recipient(demo_out / "models" / "joe", demo_out / "corpora" / donor, aim, "forced")
@@ -107,8 +104,6 @@ def main() -> None:
     if "triage" in phases:
         run_triage(args.demo_out.resolve(), args.work.resolve())
     if "analyse" in phases:
-        from ablation_verdicts import analyse_ablation
-
         print(analyse_ablation(args.work.resolve(), run_triage(args.demo_out.resolve(), args.work.resolve()), args.repeats))
 
 
