@@ -15,6 +15,10 @@ The donor's rate and pauses are measured on its alignment. A donor without one i
 monotonic alignment search on the untouched recipient, but only where that path is healthy
 (evaluate/alignment_error.py): a collapsed path once made a backwards transplant look best.
 Otherwise they are NaN, and a sweep refuses a cadence objective (sweep/measurable.py).
+
+With the judges (evaluate/judges.py), both ends are also heard by Whisper and DNSMOS: the
+transplants' intelligibility and quality are read against them, and what Whisper heard is
+written beside each end's wavs.
 """
 
 from __future__ import annotations
@@ -33,10 +37,11 @@ from voxgraft.data.training_set import TrainingSet
 from voxgraft.evaluate.alignment_error import alignment_health, mas_durations, phoneme_ids
 from voxgraft.evaluate.artifacts import rejection
 from voxgraft.evaluate.heldout_losses import duration_mae
+from voxgraft.evaluate.judges import Judges, unmeasured
 from voxgraft.evaluate.measures import recording_measures, rendering_measures
 from voxgraft.evaluate.numpy_threads import single_threaded_numpy
 from voxgraft.evaluate.registry import MIN_GAP  # smallest recipient-donor difference worth normalizing by
-from voxgraft.evaluate.render import Utterances, render, write_wavs
+from voxgraft.evaluate.render import Utterances, render, write_heard, write_wavs
 from voxgraft.evaluate.speaker import SpeakerEncoder, centroid
 
 ANCHORS_FILE = "anchors.json"
@@ -57,6 +62,12 @@ class Anchors:
     # recipient, for a donor without alignments, where that path is healthy) or "none".
     donor_timing: str = "alignment"
     recipient_mas_health: dict[str, float] = field(default_factory=dict)  # alignment_error.alignment_health
+    asr_model: str | None = None  # the Whisper directory the judges used; None: no judges
+
+    @property
+    def judged(self) -> bool:
+        """Whether the judges measured both ends (else every judge metric is NaN)."""
+        return all(math.isfinite(end.get("wer", math.nan)) for end in (self.recipient, self.donor))
 
     def transfer(self, name: str, value: float) -> float:
         low, high = self.recipient.get(name, math.nan), self.donor.get(name, math.nan)
@@ -88,9 +99,16 @@ def transfers(anchors: Anchors, measures: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def judge_speech(judges: Judges | None, wavs: list[np.ndarray], sample_rate: int, texts: list[str]) -> tuple[dict[str, float], list[str]]:
+    """The judges' metrics of some speech and what Whisper heard; NaN and nothing without judges."""
+    return judges.measure(wavs, sample_rate, texts) if judges is not None else (unmeasured(), [])
+
+
 @torch.no_grad()
 @single_threaded_numpy
-def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEncoder, samples_dir: Path | None = None) -> Anchors:
+def compute_anchors(
+    recipient: VitsModel, data: TrainingSet, encoder: SpeakerEncoder, samples_dir: Path | None = None, judges: Judges | None = None
+) -> Anchors:
     """Measure both ends on the held-out sentences; with `samples_dir`, also write both
     renderings there (recipient/ and donor/, one wav per sentence) for A/B listening."""
     heldout = Utterances.from_training_set(data, data.heldout_indices)
@@ -110,9 +128,15 @@ def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEnc
     donor_measures = recording_measures(timed, encoder, donor_centroid, recipient_centroid)
     if timing == "mas":  # MAS gives the donor a rate and pauses, but no true durations to score against
         donor_measures["heldout_duration_mae"] = math.nan
+    judged_recipient, rendering.heard = judge_speech(judges, rendering.wavs, rendering.sample_rate, heldout.texts)
+    judged_donor, donor_heard = judge_speech(judges, heldout.recordings, heldout.sample_rate, heldout.texts)
+    recipient_measures |= judged_recipient
+    donor_measures |= judged_donor
     if samples_dir is not None:
         rendering.write(Path(samples_dir) / "recipient", heldout.utterance_ids)
         write_wavs(Path(samples_dir) / "donor", heldout.utterance_ids, heldout.recordings, heldout.sample_rate)
+        if donor_heard:
+            write_heard(Path(samples_dir) / "donor", heldout.utterance_ids, donor_heard)
     return Anchors(
         recipient=recipient_measures,
         donor=donor_measures,
@@ -122,6 +146,7 @@ def compute_anchors(recipient: VitsModel, data: TrainingSet, encoder: SpeakerEnc
         utterance_ids=heldout.utterance_ids,
         donor_timing=timing,
         recipient_mas_health=health,
+        asr_model=str(judges.whisper.model_dir) if judges is not None else None,
     )
 
 

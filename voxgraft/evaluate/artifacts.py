@@ -11,12 +11,17 @@ Each sign is a number where larger is worse, with a threshold it must stay under
 | `loss_spike` | largest training loss since the last evaluation over their median | 5.0 |
 | `one_frame_token_share` | share of the trial's alignment path ids (held-out) with exactly one frame: MAS collapse | 0.5 |
 | `token_frame_share_max` | largest share of a held-out utterance's frames held by one id of that path | 0.4 |
+| `words_lost` | Whisper's WER above the worse of the untouched recipient's and the donor's recordings' | 0.10 |
+| `quality_lost` | DNSMOS OVRL below the worse of the untouched recipient's and the donor's recordings' | 0.30 |
 
 `rejection_score` is the largest sign divided by its threshold, so under 1 means every sign is
 within bounds; a transplant is `rejected` when the score reaches 1 or a loss turns non-finite.
 The thresholds sit well above what the synthetic voices' recordings (whispers included) and a
 healthy tiny model's speech measure, and below deliberately clipped, noisy or silent audio
-(tests/evaluate/test_artifacts.py feeds both).
+(tests/evaluate/test_artifacts.py feeds both). The two judges' signs are measured against the
+sweep's two ends: a transplant may move toward the donor's intelligibility and quality, never
+past the worse of the two by more than the margin (docs/evaluation.md shows the measurements the
+margins come from; tests/evaluate/test_judges.py plants damage in joe's speech).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ THRESHOLDS = {
     # 0.08 and 0.15; the degenerate MAS path that gave a backwards cadence transplant 0.97 and 0.60.
     "one_frame_token_share": 0.5,
     "token_frame_share_max": 0.4,
+    "words_lost": 0.10,
+    "quality_lost": 0.30,
 }
 FULL_SCALE = 0.99
 SILENT_DBFS = -60.0
@@ -72,6 +79,16 @@ def audio_signs(wavs: Sequence[np.ndarray], sample_rate: int) -> dict[str, float
         "spectral_flatness": float(np.median(np.concatenate(flatness))) if flatness else 0.0,
         "highband_ratio": float(np.mean(high)) if high else 0.0,
     }
+
+
+def judge_signs(measures: dict[str, float], recipient: dict[str, float], donor: dict[str, float]) -> dict[str, float]:
+    """words_lost and quality_lost of some speech against the two ends (NaN where the judges did
+    not measure: then they are left out of the score, and the pages say so)."""
+    def ends(name: str) -> np.ndarray:
+        return np.array([measures.get(name, np.nan), recipient.get(name, np.nan), donor.get(name, np.nan)], dtype=np.float64)
+
+    wer, ovrl = ends("wer"), ends("dnsmos_ovrl")  # NaN anywhere stays NaN
+    return {"words_lost": float(wer[0] - wer[1:].max()), "quality_lost": float(ovrl[1:].min() - ovrl[0])}
 
 
 def loss_spike(step_losses: Sequence[float]) -> float:

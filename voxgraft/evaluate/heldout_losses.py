@@ -18,10 +18,11 @@ from voxgraft.training.step import generator_forward, weighted_total
 
 
 @torch.no_grad()
-def duration_mae(model: VitsModel, batch: Batch, blank_id: int) -> float:
-    """Mean |log predicted - log donor| frame count over phoneme tokens (blanks left out)."""
+def duration_mae(model: VitsModel, batch: Batch, blank_id: int, length_scale: float = 1.0) -> float:
+    """Mean |log predicted - log donor| frame count over phoneme tokens (blanks left out);
+    `length_scale` stretches the predictions first (the tempo knob)."""
     with evaluation_mode(model):
-        predicted = predict_durations(model, batch.token_ids, batch.token_mask, noise_scale=0.0)
+        predicted = predict_durations(model, batch.token_ids, batch.token_mask, noise_scale=0.0, length_scale=length_scale)
     target = ensure_min_one_frame(batch.durations, batch.token_lengths)
     keep = batch.token_mask & (batch.token_ids != blank_id)
     return float((predicted[keep].float().log() - target[keep].float().log()).abs().mean())

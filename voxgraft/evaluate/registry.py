@@ -22,6 +22,7 @@ class Metric:
     min_gap: float | None = None  # smallest recipient-donor difference a transfer normalizes by
     unit: str = ""
     group: str = "evaluation"
+    judged: bool = False  # measured by the judges (Whisper, DNSMOS): NaN in a sweep that turns them off
 
 
 def _m(name: str, direction: str | None, meaning: str, **kw) -> Metric:
@@ -63,12 +64,22 @@ _REGISTRY = [
     ],
     _m("transfer_cadence", "max", "mean of the defined rate, pause and duration transfers", objective=True, untouched=0.0, group="transfer"),
     _m("transfer_timbre", "max", "mean of the defined speaker, median F0 and MCD transfers", objective=True, untouched=0.0, group="transfer"),
+    _m("wer", "min", "Whisper's word error rate on the held-out sentences, pooled (evaluate/intelligibility.py)", objective=True, group="judges", judged=True),
+    _m("cer", "min", "Whisper's character error rate on the held-out sentences, pooled", group="judges", judged=True),
+    _m("dnsmos_ovrl", "max", "DNSMOS P.835 overall quality of the held-out speech as one recording (evaluate/quality.py)", objective=True, unit="MOS", group="judges", judged=True),
+    _m("dnsmos_sig", "max", "DNSMOS P.835 speech-signal quality", unit="MOS", group="judges", judged=True),
+    _m("dnsmos_bak", "max", "DNSMOS P.835 background (noise) quality", unit="MOS", group="judges", judged=True),
+    _m("dnsmos_p808", "max", "DNSMOS P.808 overall quality", unit="MOS", group="judges", judged=True),
+    _m("intelligibility_drift", "min", "wer minus the untouched recipient's wer: the words a transplant lost", objective=True, untouched=0.0, group="drift", judged=True),
+    _m("quality_drift", "min", "the untouched recipient's dnsmos_ovrl minus the transplant's: the quality it lost", objective=True, untouched=0.0, group="drift", judged=True),
     _m("clipping_share", "min", "share of samples at or beyond full scale (threshold 0.01)", group="rejection"),
     _m("silence_share", "min", "share of 20 ms frames quieter than -60 dBFS (threshold 0.85)", group="rejection"),
     _m("spectral_flatness", "min", "median spectral flatness of the loud frames: noise, warble, buzz (threshold 0.30)", group="rejection"),
     _m("highband_ratio", "min", "share of the loud frames' energy above 7 kHz: crackle (threshold 0.25)", group="rejection"),
     _m("one_frame_token_share", "min", "share of the ids of the path the trial trains on (MAS or forced, held-out) given exactly one frame: MAS collapse (threshold 0.5)", group="rejection"),
     _m("token_frame_share_max", "min", "largest share of a held-out utterance's frames held by one id of that path (threshold 0.4)", group="rejection"),
+    _m("words_lost", "min", "wer above the worse of the recipient's and the donor's (threshold 0.10)", group="rejection", judged=True),
+    _m("quality_lost", "min", "dnsmos_ovrl below the worse of the recipient's and the donor's (threshold 0.30)", group="rejection", judged=True),
     _m("loss_spike", "min", "largest training loss since the last evaluation over their median (threshold 5)", group="rejection"),
     _m("rejection_score", "min", "the worst rejection sign over its threshold; >= 1 means rejected", objective=True, group="rejection"),
     _m("style_kl", "min", "KL of the donor's held-out style posteriors to N(0, I) (styled recipients)", objective=True, group="style"),
@@ -78,6 +89,7 @@ _REGISTRY = [
 METRICS: dict[str, Metric] = {m.name: m for m in _REGISTRY}
 OBJECTIVES = tuple(name for name, m in METRICS.items() if m.objective)
 MIN_GAP = {name: m.min_gap for name, m in METRICS.items() if m.min_gap is not None}
+JUDGED = tuple(name for name, m in METRICS.items() if m.judged)
 
 
 def direction(name: str) -> str | None:

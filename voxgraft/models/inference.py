@@ -39,6 +39,21 @@ def predict_durations(
 ) -> torch.Tensor:
     """(B, L) frames per token, stretched by `length_scale` and rounded up as transformers' and
     Piper's inference do; 0 on padding. `text`: the tokens' encoding when the caller has it."""
+    weights = duration_weights(model, token_ids, token_mask, noise_scale, speaker_id, conditioning, text)
+    return torch.ceil(weights * length_scale).long()
+
+
+@torch.no_grad()
+def duration_weights(
+    model: VitsModel,
+    token_ids: torch.Tensor,
+    token_mask: torch.Tensor,
+    noise_scale: float = 0.0,
+    speaker_id: int | None = None,
+    conditioning: torch.Tensor | None = None,
+    text: TextOutputs | None = None,
+) -> torch.Tensor:
+    """(B, L) the duration predictor's frames per token before any stretching or rounding; 0 on padding."""
     text = text if text is not None else encode_text(model, token_ids, token_mask)
     speaker = conditioning if conditioning is not None else speaker_conditioning(model, speaker_id, token_ids.shape[0], token_ids.device)
     mask = token_mask[:, None, :].to(text.hidden.dtype)
@@ -47,7 +62,7 @@ def predict_durations(
         log_w = predictor(text.hidden, mask, speaker, reverse=True, noise_scale=noise_scale)
     else:
         log_w = predictor(text.hidden, mask, speaker)
-    return (torch.ceil(torch.exp(log_w) * mask * length_scale)).squeeze(1).long()
+    return (torch.exp(log_w) * mask).squeeze(1)
 
 
 @torch.no_grad()
