@@ -16,6 +16,7 @@ def test_cadence_with_forced_durations_runs_only_the_duration_predictor():
         "posterior_encoder": SKIPPED,
         "flow": SKIPPED,
         "alignment": DATA,
+        "prior_path": SKIPPED,
         "duration_predictor": GRAD,
         "decoder": SKIPPED,
         "discriminator": SKIPPED,
@@ -47,8 +48,29 @@ def test_a_frozen_decoder_still_carries_the_posterior_encoders_gradient():
 
 def test_decoder_alone_skips_text_flow_and_alignment():
     plan = plan_step(("decoder",), "forced")
-    assert [m for m, mode in plan.modes.items() if mode == SKIPPED] == ["text_encoder", "flow", "alignment", "duration_predictor"]
+    assert [m for m, mode in plan.modes.items() if mode == SKIPPED] == ["text_encoder", "flow", "alignment", "prior_path", "duration_predictor"]
     assert plan.modes["posterior_encoder"] == NO_GRAD
+
+
+def test_a_decoder_on_the_prior_path_needs_text_and_alignment_but_no_posterior():
+    plan = plan_step(("decoder",), "forced", "prior")
+    assert plan.losses == ("mel", "adversarial", "feature_matching")
+    assert plan.modes["text_encoder"] == CACHED and plan.modes["alignment"] == DATA and plan.modes["prior_path"] == NO_GRAD
+    assert plan.modes["posterior_encoder"] == SKIPPED and plan.modes["flow"] == SKIPPED
+    learned = plan_step(("decoder",), "learned", "prior")
+    assert learned.modes["alignment"] == CACHED and learned.modes["posterior_encoder"] == SKIPPED  # searched once per utterance
+
+
+def test_on_the_prior_path_the_flow_trains_through_the_waveform_and_the_posterior_encoder_only_by_kl():
+    with_flow = plan_step(("decoder", "flow"), "forced", "prior")
+    assert with_flow.modes["prior_path"] == GRAD and "kl" in with_flow.losses
+    posterior_only = plan_step(("posterior_encoder",), "forced", "prior")
+    assert posterior_only.losses == ("kl",) and posterior_only.modes["decoder"] == SKIPPED
+
+
+def test_an_unknown_decoder_input_is_refused():
+    with pytest.raises(ValueError, match="unknown decoder input 'noise'; choose one of: posterior, prior"):
+        plan_step(("decoder",), "forced", "noise")
 
 
 def test_text_encoder_alone_trains_through_kl_only():
@@ -60,7 +82,8 @@ def test_text_encoder_alone_trains_through_kl_only():
 def test_naive_plan_runs_everything():
     plan = naive_plan(("duration_predictor",), "forced")
     assert plan.losses == LOSSES
-    assert all(mode in (GRAD, DATA) for mode in plan.modes.values())
+    assert all(mode in (GRAD, DATA) for m, mode in plan.modes.items() if m != "prior_path")
+    assert plan.modes["prior_path"] == SKIPPED and naive_plan(("decoder",), "forced", "prior").modes["prior_path"] == GRAD
 
 
 def test_unknown_alignment_is_refused():

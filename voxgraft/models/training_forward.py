@@ -119,6 +119,16 @@ def expand_prior(text: TextOutputs, path: torch.Tensor) -> tuple[torch.Tensor, t
     return means, log_std
 
 
+def prior_latent(
+    model: VitsModel, text: TextOutputs, path: torch.Tensor, frame_mask: torch.Tensor, speaker: torch.Tensor | None, noise_scale: float
+) -> torch.Tensor:
+    """(B, F, T) the decoder's input as inference makes it: the text prior expanded along the
+    path, sampled at `noise_scale` (from the global generator), through the flow in reverse."""
+    means, log_std = expand_prior(text, path)
+    z_p = means + torch.randn_like(means) * torch.exp(log_std) * noise_scale
+    return model.flow(z_p, frame_mask[:, None, :].to(z_p.dtype), speaker, reverse=True)
+
+
 def segment_starts(frame_lengths: torch.Tensor, segment_frames: int, generator: torch.Generator) -> torch.Tensor:
     """A random start frame per utterance so the segment lies inside it (or at 0 if it is shorter)."""
     room = torch.clamp(frame_lengths.cpu() - segment_frames, min=0) + 1  # the generator is a CPU one

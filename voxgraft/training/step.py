@@ -32,11 +32,14 @@ from voxgraft.models.training_forward import (
     flow_forward,
     learned_path,
     noise_stream,
+    prior_latent,
     segment_starts,
     slice_frames,
     speaker_conditioning,
 )
 from voxgraft.training.plan import CACHED, DATA, GRAD, SKIPPED, StepPlan
+
+PRIOR_NOISE_SCALE = 0.667  # the prior noise inference samples at (VITS's and Piper's default)
 
 
 def _pad_stack(tensors: list[torch.Tensor], dim: int, length: int) -> torch.Tensor:
@@ -184,8 +187,13 @@ def generator_forward(
     if "mel" in plan.losses:
         generator = torch.Generator().manual_seed(seed)
         starts = segment_starts(batch.frame_lengths, segment_frames, generator)
+        if modes["prior_path"] != SKIPPED:  # the latent inference decodes, along the alignment
+            with torch.set_grad_enabled(modes["prior_path"] == GRAD), noise_stream(seed, "prior_path"):
+                z = prior_latent(model, text, path, batch.frame_mask, speaker, PRIOR_NOISE_SCALE)
+        else:
+            z = posterior.z
         with noise_stream(seed, "decoder"):
-            result.wav_fake = decode(model, slice_frames(posterior.z, starts, segment_frames), speaker)
+            result.wav_fake = decode(model, slice_frames(z, starts, segment_frames), speaker)
         result.wav_real = slice_frames(batch.wav[:, None, :], starts * hop, segment_frames * hop)
         result.losses["mel"] = mel_l1_loss(result.wav_fake, result.wav_real)
     return result
