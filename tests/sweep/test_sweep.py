@@ -27,7 +27,7 @@ def _sweep_data(tiny_recipient, corpora, storage, **changes):
         "name": "tiny",
         "recipient": str(model_dir),
         "donor": str(corpora["cadence_donor"]),
-        "eval": {"heldout": 4},
+        "eval": {"heldout": 4, "judges": False},  # the sweep mechanics; the judges are tested in test_pick and test_judged_sweep
         "search": {"organs": ["cadence", "decoder"], "lr": [1e-4, 1e-3], "alignment": ["forced"],
                    "batch_size": 4, "steps": 4, "eval_every": 2, "fixed": {"segment_frames": 8}},
         "searcher": "grid",

@@ -13,7 +13,7 @@ from voxgraft.sweep.store import ResultsStore
 
 def test_a_cadence_triage_sweep_trains_only_what_the_cadence_losses_reach(local_ray, tiny_recipient, corpora, tmp_path, capsys):
     sweep = parse_sweep({
-        "name": "triaged", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4},
+        "name": "triaged", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4, "judges": False},
         "search": {"organs": {"triage": 2, "objective": "cadence"}, "lr": [1e-3], "batch_size": 4, "steps": 2, "eval_every": 2,
                    "fixed": {"segment_frames": 8}},
         "searcher": "grid", "scheduler": {"type": "none"}, "objectives": [{"metric": "heldout_loss", "mode": "min"}],

@@ -102,6 +102,9 @@ class Search(Strict):
     organs: OrganSearch
     lr: Annotated[list[LearningRate], Field(min_length=1)] | LogUniform
     alignment: Annotated[list[Literal["forced", "learned"]], Field(min_length=1)] = ["forced"]
+    # what the decoder learns from (training/plan.py): VITS's posterior of the donor's audio, or
+    # the latent it decodes at inference (the text prior along the alignment, through the flow)
+    decoder_input: Annotated[list[Literal["posterior", "prior"]], Field(min_length=1)] = ["posterior"]
     # the style VAE's latent size and KL weight (the recipient must be pretrained with --style-latent)
     vae_latent: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=1)] | None = None
     vae_beta: Annotated[list[Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]], Field(min_length=1)] | None = None
@@ -163,6 +166,17 @@ class Resources(Strict):
 
 class EvalSet(Strict):
     heldout: PositiveInt = 4  # the donor's last N utterances
+    # Whisper and DNSMOS hear every evaluation (evaluate/judges.py); false: faster, and every
+    # page says they were not measured
+    judges: bool = True
+    asr_model: str | None = None  # a CTranslate2 Whisper directory; default the bundled tiny.en
+
+    @field_validator("asr_model")
+    @classmethod
+    def _a_folder(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("asr_model is empty; give a CTranslate2 Whisper directory or leave it out")
+        return v
 
 
 class Sweep(Strict):

@@ -23,6 +23,7 @@ def param_space(sweep: Sweep) -> dict:
         "organs": _dimension(s.organ_options(), grid),
         "lr": tune.loguniform(*s.lr.loguniform) if isinstance(s.lr, LogUniform) else _dimension(list(s.lr), grid),
         "alignment": _dimension(list(s.alignment), grid),
+        "decoder_input": _dimension(list(s.decoder_input), grid),
         "batch_size": s.batch_size,
         "steps": s.steps,
         "eval_every": s.eval_every,

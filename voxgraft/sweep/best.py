@@ -2,6 +2,7 @@
 `report`, `pick` and the demo all use, so they can never name different transplants.
 
 A report is eligible when
+- it is a trial's (a knob's row, status `knob`, is what a user has without training: never best),
 - its trial never failed (no report of it has status `rejected` or `error`),
 - it is not itself rejected (rejection score >= 1),
 - the metric ranked by is measured (finite), and
@@ -19,6 +20,7 @@ import pandas as pd
 
 from voxgraft import storage
 from voxgraft.layout import TRANSPLANT_SUBDIR
+from voxgraft.sweep.store import KNOB_STATUS
 
 FAILED_STATUSES = ("rejected", "error")
 
@@ -40,7 +42,7 @@ def eligible(rows: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     """The reports that may be called best (by `metric`, when given)."""
     if rows.empty:
         return rows
-    ok = ~rows["trial_id"].isin(failed_trials(rows)) & ~rows["rejected"].fillna(False).astype(bool)
+    ok = ~rows["trial_id"].isin(failed_trials(rows)) & ~rows["rejected"].fillna(False).astype(bool) & rows["status"].ne(KNOB_STATUS)
     if metric is not None:
         ok &= np.isfinite(rows[metric].astype(float))
     pool = rows[ok]

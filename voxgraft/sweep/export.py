@@ -18,10 +18,11 @@ from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors
 from voxgraft.evaluate.registry import METRICS
-from voxgraft.layout import REFERENCES_DIR, SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
+from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
 from voxgraft.models.checkpoints import merged_model
 from voxgraft.models.piper_export import PiperExportError, write_piper_voice
 from voxgraft.search_spaces.spec import SpecError, read_spec
+from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
 from voxgraft.training.recipient_recovery import read_provenance
 
 
@@ -54,6 +55,7 @@ def model_card(
     metrics = {m: row[m] for m in METRICS if row.get(m) is not None and np.isfinite(row[m])}
     unmeasured = [m for m in METRICS if m in row and m not in metrics and METRICS[m].group in UNMEASURED_GROUPS]
     timing = donor_timing(sweep_dir)
+    heard = judged_speech(row, sweep_dir)
     card = {
         "sweep": sweep_name, "sweep_dir": str(sweep_dir), "trial_id": row["trial_id"], "step": int(row["step"]),
         "organs_trained": meta["organs"], "organ_set": row["config.organs"], "recipient": str(recipient),
@@ -61,7 +63,7 @@ def model_card(
         "config": {k.removeprefix("config."): row[k] for k in row if k.startswith("config.") and row[k] is not None},
         "metrics": metrics, "source_checkpoint": str(pick.checkpoint),
         "recovered_organs_trained": recovered_organs(meta, provenance),
-        "donor_timing": timing, "unmeasured_metrics": unmeasured,
+        "donor_timing": timing, "unmeasured_metrics": unmeasured, "judged": heard,
     }
     lines = [
         f"# voxgraft transplant: {row['config.organs']} from sweep {sweep_name}", "",
@@ -74,13 +76,41 @@ def model_card(
         *_recovered_lines(card["recovered_organs_trained"]),
         *_use_lines(meta, piper_name),
         "`samples/` holds the donor's held-out sentences as this checkpoint speaks them.", "",
+        *_judged_lines(heard),
         "| metric | value |", "|---|---|",
         *[f"| {k} | {v:.4g} |" for k, v in metrics.items()],
     ]
     return "\n".join(lines) + "\n", card
 
 
-UNMEASURED_GROUPS = ("held-out", "evaluation", "transfer", "drift")
+UNMEASURED_GROUPS = ("held-out", "evaluation", "transfer", "drift", "judges")
+JUDGED_SHOWN = ("wer", "cer", "dnsmos_ovrl")
+
+
+def judged_speech(row: dict, sweep_dir: Path) -> dict[str, dict[str, float | None]]:
+    """What the judges heard from this transplant beside the untouched recipient, the donor's
+    recordings and the knobs of its sweep (empty where the sweep has no anchors)."""
+    anchors = _anchors(sweep_dir)
+    if anchors is None:
+        return {}
+    speech = {"recipient, untouched": anchors.recipient, "donor's recordings": anchors.donor}
+    try:
+        stored = ResultsStore(Path(sweep_dir) / RESULTS_DIR).table().to_pylist()
+    except (OSError, ValueError):
+        stored = []
+    speech |= {str(r["message"] or r["trial_id"]): r for r in stored if r["status"] == KNOB_STATUS}
+    speech["this transplant"] = row
+    number = lambda v: float(v) if v is not None and np.isfinite(float(v)) else None  # noqa: E731
+    return {who: {m: number(values.get(m)) for m in JUDGED_SHOWN} for who, values in speech.items()}
+
+
+def _judged_lines(heard: dict) -> list[str]:
+    if not heard:
+        return []
+    shown = lambda v: "not measured" if v is None else f"{v:.3g}"  # noqa: E731
+    return ["What the judges heard on the same held-out sentences (Whisper's WER and CER, DNSMOS OVRL):", "",
+            "| speech | WER | CER | DNSMOS OVRL |", "|---|---|---|---|",
+            *[f"| {who} | {' | '.join(shown(values[m]) for m in JUDGED_SHOWN)} |" for who, values in heard.items()], ""]
 TIMING_WORDS = {
     "alignment": "its alignments (alignments.parquet)",
     "mas": "monotonic alignment search on the untouched recipient (the donor had no alignments)",
@@ -88,12 +118,17 @@ TIMING_WORDS = {
 }
 
 
-def donor_timing(sweep_dir: Path) -> str | None:
-    """Where the sweep's anchors took the donor's timing from ("alignment", "mas", "none")."""
+def _anchors(sweep_dir: Path) -> Anchors | None:
     try:
-        return Anchors.load(Path(sweep_dir) / REFERENCES_DIR / ANCHORS_FILE).donor_timing
+        return Anchors.load(Path(sweep_dir) / REFERENCES_DIR / ANCHORS_FILE)
     except (OSError, ValueError, TypeError, KeyError):
         return None
+
+
+def donor_timing(sweep_dir: Path) -> str | None:
+    """Where the sweep's anchors took the donor's timing from ("alignment", "mas", "none")."""
+    anchors = _anchors(sweep_dir)
+    return None if anchors is None else anchors.donor_timing
 
 
 def _recovered_lines(organs: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ import math
 
 from voxgraft.evaluate.anchors import CADENCE_TRANSFERS, TIMBRE_TRANSFERS, Anchors
 from voxgraft.evaluate.artifacts import rejection
+from voxgraft.evaluate.registry import JUDGED
 from voxgraft.search_spaces.schema import Sweep
 
 NEEDS_DONOR_ALIGNMENTS = ("heldout_duration_mae", "transfer_heldout_duration_mae")
@@ -21,6 +22,14 @@ ALIGN_HINT = "align it with `voxgraft corpus align DONOR` (or import WhisperX/MF
 
 class UnmeasurableObjective(ValueError):
     pass
+
+
+def check_judged_objectives(sweep: Sweep) -> None:
+    """An objective only the judges measure, in a sweep that turns them off, would be NaN in every trial."""
+    needs = [m for m in _metrics(sweep) if m in JUDGED]
+    if needs and not sweep.eval.judges:
+        raise UnmeasurableObjective(f"objective {needs[0]} is measured by the judges, but the sweep sets eval.judges: false: "
+                                    "turn them on or choose another objective")
 
 
 def _metrics(sweep: Sweep) -> list[str]:

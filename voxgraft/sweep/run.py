@@ -23,7 +23,7 @@ from voxgraft.sweep.best import best
 from voxgraft.sweep.prepare import SweepError, prepare
 from voxgraft.sweep.ray_address import UnreachableRay, check_reachable
 from voxgraft.sweep.ray_processes import start_local_ray
-from voxgraft.sweep.store import ResultsStore
+from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
 from voxgraft.sweep.triaged import resolve_triage
 from voxgraft.sweep.tune_callback import ResultsStoreCallback
 from voxgraft.trainables.transplant import TrialContext, transplant_trial
@@ -131,7 +131,8 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     callbacks = _callbacks(sweep, wandb)
     seconds = {}
     with _timed(seconds, "prepare"):
-        context = prepare(sweep)
+        prepared = prepare(sweep)
+        context = prepared.context
         sweep, chosen = resolve_triage(sweep, exp_dir)
     if chosen:
         err_console.print(chosen, highlight=False, markup=False)
@@ -144,6 +145,9 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         run_config=_run_config(sweep, exp_dir, callbacks),
     )
     write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
+    store = ResultsStore(results_dir(sweep))
+    for row in prepared.knob_rows:  # after the spec: a start that failed before it leaves no results
+        store.write_sealed([row])
     with _timed(seconds, "trials"):
         grid = tuner.fit()
     return replace(_outcome(sweep, exp_dir, grid), seconds=seconds)
@@ -228,7 +232,7 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
         if address is None:
             _check_inputs_here(context)
     else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
-        context = prepare(sweep)
+        context = prepare(sweep).context
     if not tune.Tuner.can_restore(directory):
         raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
     _init_ray(address)
@@ -248,6 +252,7 @@ def _check_inputs_here(context: TrialContext) -> None:
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:
     store = ResultsStore(results_dir(sweep))
     rows = store.table().to_pandas()
+    rows = rows[rows["status"] != KNOB_STATUS]  # the knobs are not trials
     metric = sweep.objective.metric
     evaluated = int(np.isfinite(rows[metric].astype(float)).sum()) if metric in rows else 0
     statuses: dict[str, int] = {}

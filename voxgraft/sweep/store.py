@@ -29,6 +29,7 @@ from voxgraft import storage
 from voxgraft.atomic import atomic_file
 from voxgraft.evaluate.registry import METRICS
 
+KNOB_STATUS = "knob"  # a knob's row (sweep/knob_rows.py): shown beside trials, never a trial
 SEALED_SUFFIX = ".trial.parquet"
 SEGMENT_PREFIX = "segment-"
 SEGMENT_TRIALS = 64
@@ -36,6 +37,7 @@ CONFIG_COLUMNS = {
     "config.organs": pa.string(),
     "config.lr": pa.float64(),
     "config.alignment": pa.string(),
+    "config.decoder_input": pa.string(),
     "config.batch_size": pa.int64(),
     "config.steps": pa.int64(),
     "config.eval_every": pa.int64(),
@@ -55,7 +57,7 @@ SCHEMA = pa.schema(
         *[(m, pa.float64()) for m in METRIC_COLUMNS],
         ("micro_batch", pa.int64()),  # < config.batch_size: halved to fit the memory budget
         ("rejected", pa.bool_()),  # rejection_score >= 1 or a non-finite loss
-        ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error
+        ("status", pa.string()),  # running | done | stopped (by the scheduler) | rejected | error | knob
         ("message", pa.string()),
         ("checkpoint", pa.string()),
         ("worker_pid", pa.int64()),  # the trial worker's process: trials that reused a worker share it

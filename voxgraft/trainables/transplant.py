@@ -36,6 +36,7 @@ from voxgraft.evaluate.alignment_error import phoneme_ids, trial_alignment_measu
 from voxgraft.evaluate.anchors import Anchors
 from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.heldout_losses import heldout_losses
+from voxgraft.evaluate.judges import Judges, JudgeSettings
 from voxgraft.evaluate.registry import OBJECTIVES
 from voxgraft.evaluate.render import Utterances, render
 from voxgraft.evaluate.style import style_measures
@@ -65,6 +66,11 @@ class TrialContext:
     heldout: int
     memory_budget_gb: float
     anchors: dict  # evaluate.anchors.Anchors as JSON data: the sweep's transfer anchors
+    judges: bool = False  # Whisper and DNSMOS hear every evaluation (a sweep from before them had none)
+    asr_model: str | None = None  # their Whisper directory; None: the bundled tiny.en
+
+    def load_judges(self) -> Judges | None:
+        return Judges(JudgeSettings(True, self.asr_model)) if self.judges else None
 
 
 def recipient_symbols(recipient: Path) -> SymbolTable | PiperSymbols:
@@ -135,7 +141,7 @@ class TransplantTrial:
         organs = graft_trial_style(model, self.config["organs"], self.config.get("vae_latent"), int(fixed.get("seed", 0)))
         self.freeze = FreezePlan.for_model(organs, model)
         params = apply_freeze_plan(model, self.freeze)
-        self.plan = plan_step(self.freeze.trainable, self.config["alignment"])
+        self.plan = plan_step(self.freeze.trainable, self.config["alignment"], self.config.get("decoder_input", "posterior"))
         self.train_config = TrainConfig(
             learning_rate=self.config["lr"], batch_size=self.config["batch_size"], style_beta=self.config.get("vae_beta"), **fixed
         )
@@ -148,7 +154,7 @@ class TransplantTrial:
         self.heldout_phoneme_ends = [self.data.dataset.phoneme_ends(self.data.dataset.ids[i]) for i in self.data.heldout_indices]
         params = self.data.dataset.features.params
         self.frame_ms = 1000 * params.hop_length / params.sample_rate
-        self.evaluator = Evaluator(self.data, Anchors.from_dict(self.context.anchors), self.device)
+        self.evaluator = Evaluator(self.data, Anchors.from_dict(self.context.anchors), self.device, self.context.load_judges())
 
     def restore(self) -> None:
         """Continue from the checkpoint Tune hands a resumed trial, if any."""
