@@ -26,7 +26,7 @@ TRIALS = 28 * 3
 def page(tmp_path_factory):
     """The report of an 84-trial store whose trials each kept tones, copied alone to another folder."""
     sweep = tmp_path_factory.mktemp("explorer_sweep")
-    synthetic_store.build(sweep / "results", trials=TRIALS, reports=3, sounds=True)
+    synthetic_store.build(sweep / "results", trials=TRIALS, reports=3, sounds=True, knobs=True)
     analysis = analyse(sweep)
     top = best_trials(analysis, 3)
     html = write_report(analysis, top).html
@@ -73,7 +73,7 @@ def _player(driver) -> dict[str, list[str]]:
 
 def test_the_table_sorts_best_first_then_reverses(opened):
     driver, _, _ = opened
-    assert driver.find_element("id", "vx-count").text.startswith(f"{TRIALS} of {TRIALS} trials")
+    assert f" of {TRIALS} trials" in driver.find_element("id", "vx-count").text  # the knobs are not counted
     driver.find_element("css selector", "th[data-col='transfer_timbre']").click()
     values = [float(v) for v in _column(driver, "transfer_timbre")]
     assert len(values) == min(TRIALS, 100) and values == sorted(values, reverse=True)  # higher is better: best first
@@ -143,3 +143,10 @@ def test_no_request_leaves_the_page_and_the_script_logs_no_error(opened, page):
     assert page[0].as_uri() in urls and all(url.startswith(("file:", "data:")) for url in urls), [u[:80] for u in urls]
     errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors
+
+
+def test_the_knobs_are_reference_marks_not_trials(opened):
+    driver, analysis, _ = opened
+    assert driver.execute_script("return window.voxgraftExplorer.knobs()") == ["tempo knob", "voice knob"]
+    assert len(analysis.trials) == TRIALS and sorted(analysis.knobs["trial_id"]) == ["knob-tempo", "knob-voice"]
+    assert f" of {TRIALS} trials" in driver.find_element("id", "vx-count").text  # the knobs are not counted

@@ -63,6 +63,7 @@ def test_the_study_holds_every_trial_with_its_factors_values_and_reports(planted
     assert set(first.params) == {"organs", "alignment", "lr"} and first.params["organs"] == "decoder"
     assert sorted(first.intermediate_values) == [100 * r for r in range(1, REPORTS + 1)]
     assert first.value == pytest.approx(first.intermediate_values[100 * REPORTS])
+    assert {"wer", "dnsmos_ovrl"} <= set(first.user_attrs) and 0 < first.user_attrs["wer"] < 0.3  # what the judges heard
 
 
 def test_optuna_dashboard_serves_the_study(planted, tmp_path):

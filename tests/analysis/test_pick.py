@@ -57,19 +57,48 @@ def test_sweep_report_pick_and_demo_name_the_same_best_transplant(sweep_outcome,
     assert f"trial {best['trial_id']}" in console.file.getvalue()
 
 
-def test_report_after_a_real_sweep_plays_recipient_donor_and_transplants(finished_sweep, capsys):
+def test_report_after_a_real_sweep_plays_recipient_donor_knobs_and_transplants(finished_sweep, capsys):
     assert main(["report", finished_sweep, "--top", "2"]) == 0
     out = capsys.readouterr().out
     assert "report/index.html" in out and "summary.md" in out
     page = open(f"{finished_sweep}/report/index.html").read()
-    # the listening grid, 4 sentences x (recipient, donor, #1, #2), and the verdict's first sentence
-    # as the recipient, the donor and the best transplant speak it; this sweep mixes a cadence and a
-    # timbre preset, so the verdict also plays the other aim's most donor-like transplant
+    # the listening grid, 4 sentences x (recipient, donor, tempo knob, voice knob, #1, #2), and the
+    # verdict's first sentence as the recipient, the donor, both knobs (the sweep mixes a cadence and
+    # a timbre preset: each faces its own) and each aim's best transplant speak it
     assert set(analyse(finished_sweep).fronts) == {"cadence", "timbre"}
     verdict = page.split("<h2 id='s2'>", 1)[0]
-    grid = page.split("Listen: recipient, donor and the top transplants</h2>", 1)[1].split("<h2 id=", 1)[0]
-    assert verdict.count("<audio") == 4 and grid.count("<audio") == 4 * 4
-    assert page.count("data:audio/wav;base64,") == 16 + 4  # the explorer adds none: both trials are in the top 2
+    grid = page.split("Listen: recipient, donor, the knobs and the top transplants</h2>", 1)[1].split("<h2 id=", 1)[0]
+    assert verdict.count("<audio") == 6 and grid.count("<audio") == 4 * 6
+    assert page.count("data:audio/wav;base64,") == 24 + 6  # the explorer adds none: both trials are in the top 2
+    assert grid.count("title='Whisper heard: ") == 4 * 6  # what Whisper heard, on every player
+
+
+def test_the_judges_hear_every_report_and_the_knobs_and_nothing_unheard_is_best(sweep_outcome):
+    from voxgraft.analysis.trials import read_store
+
+    rows, knobs = read_store(sweep_outcome.experiment_dir)
+    assert sorted(knobs["trial_id"]) == ["knob-tempo", "knob-voice"] and set(knobs["status"]) == {"knob"}
+    for frame in (rows, knobs):
+        for metric in ("wer", "cer", "dnsmos_ovrl", "dnsmos_sig", "dnsmos_bak", "dnsmos_p808", "intelligibility_drift"):
+            assert frame[metric].notna().all(), metric
+    assert knobs["message"].str.contains("no training").all()
+    assert sweep_outcome.best["trial_id"] not in set(knobs["trial_id"])
+    assert sweep_outcome.statuses and "knob" not in sweep_outcome.statuses  # the knobs are not counted as trials
+
+
+def test_the_verdict_sets_each_aims_best_against_its_knob(finished_sweep):
+    from voxgraft.analysis.verdict import verdict
+
+    analysis = analyse(finished_sweep)
+    lines = [line for line in verdict(analysis, best_trials(analysis, 3)).findings if "knob" in line]
+    assert len(lines) == 2  # a mixed sweep: cadence against the tempo knob, timbre against the voice knob
+    cadence, timbre = sorted(lines, key=lambda line: "timbre" in line.split(" (")[0])
+    assert "against the tempo knob: length_scale" in cadence and "against the voice knob: F0 x" in timbre
+    for line in lines:
+        assert "WER " in line and "DNSMOS OVRL " in line and "not measured" not in line
+        assert any(outcome in line for outcome in ("surgery beats the knob", "the knob is enough", "surgery wins on"))
+    summary = (analysis.sweep_dir / "report" / "summary.md").read_text() if (analysis.sweep_dir / "report").exists() else ""
+    assert not summary or "## What the judges heard" in summary
 
 
 def test_pick_exports_a_ready_model_whose_frozen_organs_are_the_recipients(finished_sweep, tiny_recipient, tmp_path, capsys):
@@ -79,6 +108,9 @@ def test_pick_exports_a_ready_model_whose_frozen_organs_are_the_recipients(finis
     assert (card["organ_set"], card["organs_trained"]) in (("cadence", ["duration_predictor"]), ("decoder", ["decoder"]))
     assert card["recipient_sha256"] == load_recipient(tiny_recipient[0]).sha256 and card["sweep"] == "pickme"
     assert "heldout_duration_mae" in card["metrics"] and (out / "README.md").exists()
+    assert set(card["judged"]) == {"recipient, untouched", "donor's recordings", "this transplant", *[k for k in card["judged"] if "knob" in k]}
+    assert len([k for k in card["judged"] if "knob" in k]) == 2 and card["judged"]["this transplant"]["wer"] == card["metrics"]["wer"]
+    assert "What the judges heard" in (out / "README.md").read_text()
     assert len(list((out / "samples").glob("*.wav"))) == 4
     exported = VitsModel.from_pretrained(str(out), local_files_only=True).state_dict()
     recipient = load_recipient(tiny_recipient[0]).model.state_dict()

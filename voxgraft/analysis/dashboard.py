@@ -14,15 +14,20 @@ import numpy as np
 import pandas as pd
 
 from voxgraft.analysis import explorer, plots
+from voxgraft.analysis.against_knobs import KNOB_OF_AIM
 from voxgraft.analysis.alignment import alignment_errors
 from voxgraft.analysis.audio import data_uri, samples_dir
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.importance import IMPORTANCE_MIN_TRIALS
-from voxgraft.analysis.pareto import AIM_AXES
+from voxgraft.analysis.pareto import AIM_AXES, aims
+from voxgraft.analysis.speech_table import JUDGES_NOTE, speech_table
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import number, verdict
+from voxgraft.evaluate.knobs import KNOBS
+from voxgraft.evaluate.render import read_heard
 from voxgraft.layout import REFERENCES_DIR
 from voxgraft.style.report import style_space
+from voxgraft.sweep.knob_rows import knob_folder, knob_id
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -56,33 +61,55 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _audio(path: Path, source: str) -> str:
-    """An embedded sound, named for the explorer's player (explorer.audio_key), which reuses it."""
+def _audio(path: Path, source: str, heard: str | None = None) -> str:
+    """An embedded sound, named for the explorer's player (explorer.audio_key), which reuses it;
+    what Whisper heard in it shows when the pointer rests on it."""
     key = _esc(explorer.audio_key(source, path.name))
-    return f"<audio controls preload='none' data-key='{key}' src='{data_uri(path)}'></audio>"
+    title = f" title='Whisper heard: {_esc(heard)}'" if heard else ""
+    return f"<audio controls preload='none' data-key='{key}'{title} src='{data_uri(path)}'></audio>"
+
+
+def _sound_folders(analysis: Analysis, top: pd.DataFrame) -> list[tuple[str, str, Path | None]]:
+    """(column header, explorer source, folder of wavs) for every speech the listening grid plays:
+    the two ends, the knobs the sweep measured, then each top transplant's best kept checkpoint."""
+    references = analysis.sweep_dir / REFERENCES_DIR
+    folders = [("recipient", "recipient", references / "recipient"), ("donor", "donor", references / "donor")]
+    folders += [(f"{name} knob", knob_id(name), references / knob_folder(name)) for name in KNOBS if (references / knob_folder(name)).is_dir()]
+    folders += [(f"#{rank}", str(t["trial_id"]), samples_dir(t["checkpoint"])) for rank, (_, t) in enumerate(top.iterrows(), 1)]
+    return folders
 
 
 def listening_section(analysis: Analysis, top: pd.DataFrame) -> str:
     """One table, a row per held-out sentence: the untouched recipient, the donor's recording,
-    then each top transplant's best kept checkpoint (each sound embedded once)."""
-    references = analysis.sweep_dir / REFERENCES_DIR
-    trials = [(rank, trial, samples_dir(trial["checkpoint"])) for rank, (_, trial) in enumerate(top.iterrows(), 1)]
-    sentences = sorted({p.name for _, _, d in trials if d for p in d.glob("*.wav")} | {p.name for p in references.glob("donor/*.wav")})
-    parts = ["<h2>Listen: recipient, donor and the top transplants</h2>",
+    the knobs, then each top transplant's best kept checkpoint (each sound embedded once)."""
+    folders = _sound_folders(analysis, top)
+    trials = [(rank, t, samples_dir(t["checkpoint"])) for rank, (_, t) in enumerate(top.iterrows(), 1)]
+    sentences = sorted({p.name for _, _, d in folders if d for p in d.glob("*.wav")})
+    parts = ["<h2>Listen: recipient, donor, the knobs and the top transplants</h2>",
              "<p class='note'>The donor's held-out sentences as the untouched recipient speaks them, as the donor recorded them, "
-             "and as each top transplant's best kept checkpoint speaks them.</p>",
+             "as the knobs a user has without training make them (tempo: Piper's length_scale; voice: the donor's pitch and "
+             "envelope by the WORLD vocoder), and as each top transplant's best kept checkpoint speaks them. Rest the pointer "
+             "on a player to read what Whisper heard.</p>",
              "<ol>" + "".join(f"<li>{_esc(t['trial_id'])}: organs {_esc(t['organs'])}, lr {t['lr']:.2g}, {_esc(t['alignment'])}"
                               f"{'' if d else ' (no kept checkpoint with samples)'}</li>" for _, t, d in trials) + "</ol>"]
     if not sentences:
         return "".join(parts) + "<p class='note'>no samples yet</p>"
-    header = "<tr><th>sentence</th><th>recipient</th><th>donor</th>" + "".join(f"<th>#{rank}</th>" for rank, _, _ in trials) + "</tr>"
+    header = "<tr><th>sentence</th>" + "".join(f"<th>{_esc(label)}</th>" for label, _, _ in folders) + "</tr>"
+    heard = {source: read_heard(d) if d else {} for _, source, d in folders}
     rows = []
     for name in sentences:
-        sources = [("recipient", references / "recipient" / name), ("donor", references / "donor" / name)]
-        sources += [(str(t["trial_id"]), d / name if d else None) for _, t, d in trials]
-        cells = "".join(f"<td>{_audio(p, source) if p is not None and p.exists() else ''}</td>" for source, p in sources)
-        rows.append(f"<tr><td>{_esc(Path(name).stem)}</td>{cells}</tr>")
+        uid = Path(name).stem
+        cells = "".join(f"<td>{_audio(d / name, source, heard[source].get(uid)) if d is not None and (d / name).exists() else ''}</td>"
+                        for _, source, d in folders)
+        rows.append(f"<tr><td>{_esc(uid)}</td>{cells}</tr>")
     return "".join(parts) + f"<table>{header}{''.join(rows)}</table>"
+
+
+def judges_section(analysis: Analysis, top: pd.DataFrame) -> str:
+    table = speech_table(analysis, top)
+    if table.empty:
+        return ""
+    return f"<h2>What the judges heard</h2><p class='note'>{_esc(JUDGES_NOTE.strip())}</p>" + _table(table, 3)
 
 
 def style_section(analysis: Analysis, top: pd.DataFrame) -> str:
@@ -149,21 +176,24 @@ def _bests(analysis: Analysis, top: pd.DataFrame) -> list[tuple[str, str, object
 
 
 def verdict_section(analysis: Analysis, top: pd.DataFrame) -> str:
-    """The answer first (analysis/verdict.py), and the best transplants beside the recipient and
-    the donor on one held-out sentence."""
+    """The answer first (analysis/verdict.py), and the best transplants beside the recipient, the
+    donor and the knobs they faced, on one held-out sentence, with what Whisper heard in each."""
     found = verdict(analysis, top)
     parts = ["<h2>What the sweep found</h2><ul>" + "".join(f"<li>{_esc(line)}</li>" for line in found.findings) + "</ul>"]
     if found.warnings:
         parts.append("<ul class='bad'>" + "".join(f"<li>{_esc(line)}</li>" for line in found.warnings) + "</ul>")
     references = analysis.sweep_dir / REFERENCES_DIR
     donor = sorted(references.glob("donor/*.wav"))
-    heard = [(label, trial, samples_dir(checkpoint)) for label, trial, checkpoint in _bests(analysis, top)]
-    heard = [(label, trial, d / donor[0].name) for label, trial, d in heard if d is not None and donor and (d / donor[0].name).exists()]
-    if heard:
+    bests = [(label, trial, samples_dir(checkpoint)) for label, trial, checkpoint in _bests(analysis, top)]
+    bests = [(label, trial, d) for label, trial, d in bests if d is not None and donor and (d / donor[0].name).exists()]
+    if bests:
         name = donor[0].name
-        cells = [("recipient", "recipient", references / "recipient" / name), ("donor", "donor", donor[0]), *heard]
-        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{_esc(label)} {_audio(path, source)}"
-                                                                  for label, source, path in cells if path.exists()) + "</p>")
+        faced = {KNOB_OF_AIM[aim] for aim in aims(analysis.trials)}
+        folders = [("recipient", "recipient", references / "recipient"), ("donor", "donor", references / "donor")]
+        folders += [(f"{k} knob", knob_id(k), references / knob_folder(k)) for k in KNOBS if k in faced]
+        cells = [(label, source, d / name, read_heard(d).get(Path(name).stem)) for label, source, d in [*folders, *bests]]
+        parts.append(f"<p>{_esc(Path(name).stem)}: " + " ".join(f"{_esc(label)} {_audio(path, source, said)}"
+                                                                  for label, source, path, said in cells if path.exists()) + "</p>")
     return "".join(parts)
 
 
@@ -183,7 +213,8 @@ def render(analysis: Analysis, top: pd.DataFrame) -> str:
             f"({', '.join(f'{_esc(k)} {v}' for k, v in statuses.items())}); factors varied: {_esc(', '.join(analysis.factors) or 'none')}. "
             f"<span class='note'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {_esc(analysis.sweep_dir / 'results')}.</span></p>")
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives], "rejection_score"]
-    parts = [head, verdict_section(analysis, top), "<h2>Top transplants</h2>", _table(top[[c for c in columns if c in top]].round(6))]
+    parts = [head, verdict_section(analysis, top), judges_section(analysis, top), "<h2>Top transplants</h2>",
+             _table(top[[c for c in columns if c in top]].round(6))]
     parts.append(listening_section(analysis, top))
     parts.append(explorer.section(analysis, top, set(re.findall(r"data-key='([^']*)'", "".join(parts)))))
     for aim, points in analysis.fronts.items():

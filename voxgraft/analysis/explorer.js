@@ -87,7 +87,9 @@
     const xs = $("vx-x").value, ys = $("vx-y").value;
     g.clearRect(0, 0, W, H);
     const rows = state.rows.filter((i) => finite(V[xs][i]) && finite(V[ys][i]));
-    const sx = scale(rows.map((i) => V[xs][i]), W, 40, false), sy = scale(rows.map((i) => V[ys][i]), H, 30, true);
+    const knobs = (D.knobs || []).filter((k) => finite(k.values[xs]) && finite(k.values[ys]));
+    const sx = scale(rows.map((i) => V[xs][i]).concat(knobs.map((k) => k.values[xs])), W, 40, false);
+    const sy = scale(rows.map((i) => V[ys][i]).concat(knobs.map((k) => k.values[ys])), H, 30, true);
     g.strokeStyle = "#999"; g.strokeRect(30, 20, W - 50, H - 40);
     g.fillStyle = "#333"; g.font = "11px sans-serif";
     g.fillText(`${xs} ${fmt(sx.lo)} … ${fmt(sx.hi)} (${D.better[xs] === "min" ? "lower" : "higher"} is better)`, 34, H - 6);
@@ -105,6 +107,12 @@
       if (front.has(V.trial_id[i])) { g.globalAlpha = 1; g.strokeStyle = "#000"; g.lineWidth = 1.2; g.stroke(); }
     }
     g.globalAlpha = 1;
+    for (const k of knobs) {  // the knobs: reference marks, never trials (not clickable)
+      const x = sx.at(k.values[xs]), y = sy.at(k.values[ys]);
+      g.fillStyle = "#888"; g.strokeStyle = "#000"; g.lineWidth = 1;
+      g.beginPath(); g.moveTo(x, y - 6); g.lineTo(x + 6, y); g.lineTo(x, y + 6); g.lineTo(x - 6, y); g.closePath(); g.fill(); g.stroke();
+      g.fillStyle = "#333"; g.fillText(k.label, x + 8, y - 6);
+    }
     const chosen = state.points.find(([i]) => V.trial_id[i] === state.selected);
     if (chosen) { g.strokeStyle = "#f0a000"; g.lineWidth = 3; g.beginPath(); g.arc(chosen[1], chosen[2], 8, 0, 2 * Math.PI); g.stroke(); }
     g.lineWidth = 1;
@@ -215,6 +223,7 @@
   // For the browser test and for scripts: where a trial's point is drawn, in canvas pixels.
   window.voxgraftExplorer = {
     pointOf: (trial) => { const p = state.points.find(([i]) => V.trial_id[i] === trial); return p ? [p[1], p[2]] : null; },
+    knobs: () => (D.knobs || []).map((k) => k.label),
     select,
   };
   update();

@@ -25,6 +25,7 @@ from voxgraft.analysis.types import Analysis
 from voxgraft.layout import REFERENCES_DIR
 from voxgraft.models.organs import ORGAN_MODULES
 from voxgraft.sweep.best import ranked
+from voxgraft.sweep.knob_rows import KNOB_PREFIX
 
 EXTRA_LISTEN = 8  # trials beyond the top whose first sentence is embedded (about 250 KB each)
 TEXT_COLUMNS = ("trial_id", "organs", "alignment", "aim", "outcome")
@@ -50,11 +51,11 @@ def _outcome(trials: pd.DataFrame) -> pd.Series:
 
 def metric_columns(analysis: Analysis) -> list[tuple[str, str]]:
     """(metric, 'min'|'max') for the explorer's numeric axes: the objectives, both aims' Pareto
-    axes, the rejection score and the step, where any trial measured them."""
+    axes, what the judges heard, the rejection score and the step, where any trial measured them."""
     wanted = list(analysis.objectives)
     for likeness, drift in AIM_AXES.values():
         wanted += [(likeness, "max"), (drift, "min")]
-    wanted += [("rejection_score", "min"), ("step", "max")]
+    wanted += [("wer", "min"), ("dnsmos_ovrl", "max"), ("rejection_score", "min"), ("step", "max")]
     seen, out = set(), []
     for metric, mode in wanted:
         if metric in analysis.trials and metric not in seen and np.isfinite(analysis.trials[metric].astype(float)).any():
@@ -96,6 +97,13 @@ def _trial_columns(analysis: Analysis, metrics: list[tuple[str, str]]) -> dict[s
     for metric, _ in metrics:
         values[metric] = _rounded(trials[metric])
     return values
+
+
+def _knob_marks(analysis: Analysis, metrics: list[tuple[str, str]]) -> list[dict]:
+    """The knobs as reference marks on the scatter: a label and their value on each axis."""
+    return [{"label": f"{str(row['trial_id']).removeprefix(KNOB_PREFIX)} knob", "message": str(row["message"] or ""),
+             "values": {m: _rounded(pd.Series([row.get(m)]))[0] for m, _ in metrics if m in row}}
+            for _, row in analysis.knobs.iterrows()]
 
 
 def _on_front(analysis: Analysis) -> list[bool]:
@@ -140,6 +148,7 @@ def payload(analysis: Analysis, top: pd.DataFrame, present: set[str]) -> dict:
         "scatter": [x if x in names else names[0], y if y in names else names[-1]] if names else [],
         "extra_listen": EXTRA_LISTEN,
         "audio": _extra_audio(analysis, listen_checkpoints(analysis, top), present),
+        "knobs": _knob_marks(analysis, metrics),
     }
 
 
@@ -165,6 +174,7 @@ def section(analysis: Analysis, top: pd.DataFrame, present: set[str]) -> str:
     data = json.dumps(payload(analysis, top, present), separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     return ("<h2>Explore the trials</h2><p class='note'>Each trial's last report. Filter, sort by a column's heading, pick "
             "the scatter's axes, and click a trial to play it beside the recipient and the donor. Blue: timbre trials, red: "
-            "cadence trials; ringed in black: on its aim's Pareto front; a cross: rejected or failed.</p><noscript><p class='bad'>The explorer needs JavaScript; "
+            "cadence trials; ringed in black: on its aim's Pareto front; a cross: rejected or failed; a grey diamond: a knob "
+            "(what a user gets without training), for reference.</p><noscript><p class='bad'>The explorer needs JavaScript; "
             "the sections below need none.</p></noscript>" + CONTROLS + FIGURES
             + f"<script type='application/json' id='vx-data'>{data}</script><script>{_script('explorer.js')}</script>")

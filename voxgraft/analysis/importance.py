@@ -51,7 +51,7 @@ def importances(trials: pd.DataFrame, objective: str, mode: str, seed: int = 0) 
     """{evaluator name: {factor: importance}} over the factors that vary; {} when the group
     sizes cannot support it (`enough_for_importance`)."""
     usable = trials[np.isfinite(trials[objective].astype(float))]
-    factors = [f for f in ("organs", "alignment", "lr", "vae_latent", "vae_beta") if usable[f].nunique(dropna=True) > 1]
+    factors = [f for f in ("organs", "alignment", "decoder_input", "lr", "vae_latent", "vae_beta") if usable[f].nunique(dropna=True) > 1]
     if not factors or not enough_for_importance(usable, factors):
         return {}
     dists = _distributions(usable, factors)

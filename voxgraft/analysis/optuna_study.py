@@ -35,6 +35,8 @@ def _distributions(trials: pd.DataFrame) -> dict[str, optuna.distributions.BaseD
         "organs": optuna.distributions.CategoricalDistribution(sorted(trials["organs"].astype(str).unique())),
         "alignment": optuna.distributions.CategoricalDistribution(sorted(trials["alignment"].astype(str).unique())),
     }
+    if trials["decoder_input"].nunique() > 1:  # a choice sweeps made only lately: a param where it was swept
+        dists["decoder_input"] = optuna.distributions.CategoricalDistribution(sorted(trials["decoder_input"].astype(str).unique()))
     lrs = trials["lr"].astype(float)
     if lrs.notna().all() and (lrs > 0).all():
         dists["lr"] = optuna.distributions.FloatDistribution(float(lrs.min()), float(lrs.max()), log=True)
@@ -64,11 +66,25 @@ def _frozen(trial: pd.Series, rows: pd.DataFrame, objectives, dists) -> optuna.t
     checkpoint = trial["checkpoint"] if isinstance(trial["checkpoint"], str) else None
     attrs = {"trial_id": str(trial["trial_id"]), "status": str(trial["status"]), "step": int(trial["step"]),
              "message": str(trial["message"]) if isinstance(trial["message"], str) else "",
-             "checkpoint": checkpoint or "", "samples": f"{checkpoint}/{SAMPLES_SUBDIR}" if checkpoint else ""}
+             "checkpoint": checkpoint or "", "samples": f"{checkpoint}/{SAMPLES_SUBDIR}" if checkpoint else "",
+             **_heard(trial)}
     return optuna.trial.create_trial(
         state=state, values=values if state == optuna.trial.TrialState.COMPLETE else None, params=_params(trial, dists),
         distributions=dists, intermediate_values=intermediate, user_attrs=attrs,
     )
+
+
+HEARD = ("wer", "cer", "dnsmos_ovrl", "dnsmos_sig", "dnsmos_bak")
+
+
+def _heard(values) -> dict[str, float]:
+    """What the judges heard (where they did), as user attributes: a study ranks on objectives only."""
+    out = {}
+    for metric in HEARD:
+        value = values.get(metric)
+        if value is not None and math.isfinite(float(value)):
+            out[metric] = float(value)
+    return out
 
 
 def write_study(analysis: Analysis, objectives: list[tuple[str, str]], storage_url: str) -> str:
@@ -87,6 +103,11 @@ def write_study(analysis: Analysis, objectives: list[tuple[str, str]], storage_u
         optuna.delete_study(study_name=name, storage=storage)
     study = optuna.create_study(study_name=name, storage=storage, directions=["minimize" if m == "min" else "maximize" for _, m in objectives])
     study.set_user_attr(MARK, str(analysis.sweep_dir))
+    for _, knob in analysis.knobs.iterrows():  # what a user has without training, beside the trials
+        study.set_user_attr(str(knob["trial_id"]), {"setting": str(knob["message"] or ""), **_heard(knob)})
+    if analysis.anchors is not None:
+        study.set_user_attr("recipient", _heard(analysis.anchors.recipient))
+        study.set_user_attr("donor", _heard(analysis.anchors.donor))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study.set_metric_names([m for m, _ in objectives])

@@ -16,10 +16,11 @@ from voxgraft.analysis import dashboard, summary
 from voxgraft.analysis.effects import factor_ranking, interaction_grid, main_effects, organ_grid
 from voxgraft.analysis.importance import importances, organ_shapley
 from voxgraft.analysis.pareto import aims, axes, best_per_aim, fronts, sweep_aim
-from voxgraft.analysis.trials import read_rows, trial_table, varying_factors
+from voxgraft.analysis.trials import read_store, trial_table, varying_factors
 from voxgraft.analysis.types import Analysis, ReportFiles
 from voxgraft.atomic import atomic_file
-from voxgraft.layout import REPORT_DIR, RESULTS_DIR
+from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors
+from voxgraft.layout import REFERENCES_DIR, REPORT_DIR, RESULTS_DIR
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import ranked
 from voxgraft.sweep.store import CorruptStoreError
@@ -55,20 +56,28 @@ def effects_by_aim(trials: pd.DataFrame, metric: str, seed: int) -> dict[str, pd
     return out
 
 
+def read_anchors(sweep_dir: Path) -> Anchors | None:
+    """The sweep's two ends, or None for a store copied without its references (or unreadable)."""
+    try:
+        return Anchors.load(sweep_dir / REFERENCES_DIR / ANCHORS_FILE)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def analyse(sweep_dir: str | Path, seed: int = 0, skip_corrupt: bool = False) -> Analysis:
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / RESULTS_DIR).is_dir():
         raise ReportError(f"{sweep_dir}: no results/ store here (give the sweep's experiment directory, e.g. demo_out/sweeps/smoke)")
     name, objectives = name_and_objectives(sweep_dir)
     try:
-        rows = read_rows(sweep_dir, skip_corrupt)
+        rows, knobs = read_store(sweep_dir, skip_corrupt)
     except CorruptStoreError as exc:
         raise ReportError(str(exc)) from None
     if rows.empty:
         raise ReportError(f"{sweep_dir}: the results store holds no reports yet")
     trials = trial_table(rows)
     factors = varying_factors(trials)
-    analysis = Analysis(sweep_dir, name, list(objectives), rows, trials, factors)
+    analysis = Analysis(sweep_dir, name, list(objectives), rows, trials, factors, knobs=knobs, anchors=read_anchors(sweep_dir))
     x, y = axes(trials)
     for metric, mode in ((x, "max"), (y, "min")):
         if metric not in [m for m, _ in analysis.objectives] and np.isfinite(trials[metric].astype(float)).any():

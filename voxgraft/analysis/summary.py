@@ -8,6 +8,7 @@ import pandas as pd
 from rich.table import Table
 
 from voxgraft.analysis.alignment import alignment_errors
+from voxgraft.analysis.speech_table import JUDGES_NOTE, speech_table
 from voxgraft.analysis.types import Analysis
 from voxgraft.analysis.verdict import number, verdict
 
@@ -31,6 +32,7 @@ def summary_markdown(analysis: Analysis, top: pd.DataFrame) -> str:
            f"factors varied: {', '.join(analysis.factors) or 'none'}.\n"]
     found = verdict(analysis, top)
     out += ["\n## What the sweep found\n\n", *[f"- {line}\n" for line in found.findings], *[f"- **Warning:** {line}\n" for line in found.warnings]]
+    out += ["\n## What the judges heard\n\n", JUDGES_NOTE, _markdown_table(speech_table(analysis, top))]
     columns = ["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives]]
     out += ["\n## Top transplants\n\n", _markdown_table(top[[c for c in columns if c in top]])]
     if analysis.pareto is not None:
@@ -60,7 +62,8 @@ def summary_markdown(analysis: Analysis, top: pd.DataFrame) -> str:
 
 
 def summary_table(analysis: Analysis, top: pd.DataFrame) -> Table:
-    objectives = [m for m, _ in analysis.objectives]
+    """The top transplants by the sweep's objectives, with what the judges heard."""
+    objectives = list(dict.fromkeys([*(m for m, _ in analysis.objectives), "wer", "dnsmos_ovrl"]))
     table = Table(title=f"sweep {analysis.name}: {len(analysis.trials)} trials, top {len(top)}")
     for column in ("trial", "organs", "alignment", "lr", "step", "status", *objectives):
         table.add_column(column)

@@ -4,7 +4,8 @@
 Trials cross organ sets (every non-empty subset of decoder, flow, posterior_encoder),
 alignment and learning rate. The planted truth, per trial's final report:
     transfer_timbre = sum of ORGAN_EFFECTS over the trained organs + LR_EFFECT * (lr == 1e-3) + noise
-alignment has no effect (the null factor); duration_drift is noise around 0.01. Each trial
+alignment has no effect (the null factor); duration_drift is noise around 0.01; the judges hear
+healthy speech in every trial (wer about 0.1, dnsmos_ovrl about 3.2). Each trial
 reports `reports` times along a learning curve that rises to that final value.
 
 With `sounds`, each trial's last report has a kept checkpoint (beside `root`) whose samples are
@@ -59,8 +60,19 @@ def organ_sets() -> list[tuple[str, ...]]:
     return [c for r in range(1, len(names) + 1) for c in itertools.combinations(names, r)]
 
 
-def build(root, trials: int, reports: int = 5, seed: int = 0, sweep: str = "synthetic", sounds: bool = False) -> ResultsStore:
-    """`trials` trials cycling through the full factorial, each with `reports` rows (sealed)."""
+def _plant_knobs(store: ResultsStore, sweep: str) -> None:
+    """The two knobs' rows as a sweep's preparation writes them (status `knob`, never trials)."""
+    for name, likeness in (("tempo", 0.0), ("voice", 0.25)):
+        store.write_sealed([{"sweep": sweep, "trial_id": f"knob-{name}", "step": 0, "report": 0, "status": "knob",
+                             "message": f"{name} knob: planted, no training", "transfer_timbre": likeness,
+                             "duration_drift": 0.0 if name == "voice" else 0.2, "wer": 0.12, "dnsmos_ovrl": 3.0,
+                             "rejection_score": 0.1, "rejected": False}])
+
+
+def build(root, trials: int, reports: int = 5, seed: int = 0, sweep: str = "synthetic", sounds: bool = False,
+          knobs: bool = False) -> ResultsStore:
+    """`trials` trials cycling through the full factorial, each with `reports` rows (sealed);
+    with `knobs`, the two knobs' rows too."""
     rng = np.random.default_rng(seed)
     store = ResultsStore(str(root))
     if sounds:
@@ -81,8 +93,11 @@ def build(root, trials: int, reports: int = 5, seed: int = 0, sweep: str = "synt
                 "config.batch_size": 8, "config.steps": 100 * reports, "config.eval_every": 100, "config.vae_latent": None, "config.vae_beta": None,
                 "transfer_timbre": final * share, "duration_drift": abs(rng.normal(0.01, 0.005)),
                 "heldout_loss": 1.0 - final * share + rng.normal(0, NOISE), "rejection_score": 0.2,
+                "wer": abs(rng.normal(0.1, NOISE)), "dnsmos_ovrl": 3.2 + rng.normal(0, NOISE),  # the judges heard healthy speech
                 "rejected": False, "status": "done" if r == reports else "running", "message": None,
                 "checkpoint": checkpoint if r == reports else None,
             })
         store.write_sealed(rows)
+    if knobs:
+        _plant_knobs(store, sweep)
     return store

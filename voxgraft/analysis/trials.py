@@ -14,10 +14,10 @@ import pandas as pd
 
 from voxgraft.layout import RESULTS_DIR
 from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
-from voxgraft.sweep.store import ResultsStore
+from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
 from voxgraft.sweep.unusable import without_unusable
 
-FACTORS = ("organs", "alignment", "lr_band", "vae_latent", "vae_beta")
+FACTORS = ("organs", "alignment", "decoder_input", "lr_band", "vae_latent", "vae_beta")
 FAILED = ("rejected", "error")
 
 
@@ -37,23 +37,30 @@ def lr_band(lr: float) -> str:
     return f"1e{low}..1e{low + 1}"
 
 
-def read_rows(sweep_dir: str | Path, skip_corrupt: bool = False) -> pd.DataFrame:
-    """Every stored report of a sweep directory (its results/ store), oldest step first; a
+def read_store(sweep_dir: str | Path, skip_corrupt: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every trial report of a sweep directory, oldest step first; the knobs' rows). A
     checkpoint `pick` found unusable is no longer offered (sweep/unusable.py)."""
     rows = ResultsStore(Path(sweep_dir) / RESULTS_DIR).table(skip_corrupt).to_pandas()
-    return without_unusable(rows, Path(sweep_dir))
+    knob = rows["status"].eq(KNOB_STATUS)
+    return without_unusable(rows[~knob].reset_index(drop=True), Path(sweep_dir)), rows[knob].reset_index(drop=True)
+
+
+def read_rows(sweep_dir: str | Path, skip_corrupt: bool = False) -> pd.DataFrame:
+    """Every trial report of a sweep directory (the knobs left out: they are not trials)."""
+    return read_store(sweep_dir, skip_corrupt)[0]
 
 
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per trial: its last report, factor columns and whether it failed or was rejected."""
     if rows.empty:
-        return rows.assign(organs=[], alignment=[], lr=[], lr_band=[], vae_latent=[], vae_beta=[], failed=[], ever_rejected=[])
+        return rows.assign(organs=[], alignment=[], decoder_input=[], lr=[], lr_band=[], vae_latent=[], vae_beta=[], failed=[], ever_rejected=[])
     ordered = rows.sort_values(["trial_id", "step", "report"])
     last = ordered.groupby("trial_id", sort=True).tail(1).set_index("trial_id")
     ever_rejected = ordered.groupby("trial_id")["rejected"].apply(lambda s: bool(s.fillna(False).any()))
     trials = last.assign(
         organs=last["config.organs"],
         alignment=last["config.alignment"],
+        decoder_input=last["config.decoder_input"].fillna("posterior"),  # stores from before the choice: VITS's
         lr=last["config.lr"],
         lr_band=[lr_band(v) for v in last["config.lr"]],
         vae_latent=last["config.vae_latent"],

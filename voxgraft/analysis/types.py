@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from voxgraft.analysis.importance import Shapley
+from voxgraft.evaluate.anchors import Anchors
+from voxgraft.sweep.knob_rows import knob_id
 
 
 @dataclass
@@ -31,11 +33,20 @@ class Analysis:
     pareto_axes: tuple[str, str] | None = None
     fronts: dict[str, pd.DataFrame] = field(default_factory=dict)  # one per aim: cadence, timbre
     best_per_aim: dict[str, dict] = field(default_factory=dict)  # mixed sweeps only: aim -> its most donor-like report
+    knobs: pd.DataFrame = field(default_factory=pd.DataFrame)  # the knobs' rows (evaluate/knobs.py), never trials
+    anchors: Anchors | None = None  # the sweep's two ends (references/anchors.json), where the sweep has them
+    rejection: pd.DataFrame | None = None
 
     def front_trials(self) -> list[str]:
         """The trials on their aim's Pareto front, front by front."""
         return [t for points in self.fronts.values() for t in points.loc[points["on_front"], "trial_id"]]
-    rejection: pd.DataFrame | None = None
+
+    def knob(self, name: str) -> dict | None:
+        """The knob's row (tempo, voice), where the sweep measured it."""
+        if self.knobs.empty:
+            return None
+        mine = self.knobs[self.knobs["trial_id"] == knob_id(name)]
+        return None if mine.empty else mine.iloc[0].to_dict()
 
 
 @dataclass(frozen=True)

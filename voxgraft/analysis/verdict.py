@@ -7,6 +7,7 @@ written by hand), and the warnings a reader needs before trusting them.
   group sizes support one, and the organ that carries the largest share of the organ
   contributions (Shapley);
 - forced against learned alignment, where the sweep compared them;
+- each aim's best transplant against the knob a user already has (analysis/against_knobs.py);
 - warnings: groups too small for intervals and importances, rejected and failed trials with
   their most common reason, an objective no trial measured.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from voxgraft.analysis.against_knobs import against_knobs
 from voxgraft.analysis.effects import MIN_GROUP
 from voxgraft.analysis.pareto import AIM_AXES
 from voxgraft.analysis.types import Analysis
@@ -42,6 +44,7 @@ def verdict(analysis: Analysis, top: pd.DataFrame) -> Verdict:
     out.findings.append(_best(top, metric, mode))
     out.findings += [_best_of_aim(aim, row) for aim, row in analysis.best_per_aim.items()]
     out.findings += [line for line in (_mattered(analysis, metric), _organ_share(analysis, metric), _alignment(analysis, metric)) if line]
+    out.findings += against_knobs(analysis, top)
     out.warnings = _warnings(analysis, metric)
     return out
 
@@ -116,6 +119,9 @@ def _warnings(analysis: Analysis, metric: str) -> list[str]:
             out.append(f"{len(group)} of {len(trials)} trials {what}{common}.")
     if not np.isfinite(trials[metric].astype(float)).any():
         out.append(f"No trial measured {metric}: nothing here is best by it.")
+    if not np.isfinite(analysis.rows["wer"].astype(float)).any():
+        out.append("The judges did not hear this sweep (eval.judges: false, or it began before voxgraft had them): "
+                   "nothing here says whether the words or the quality of the speech survived.")
     return out
 
 

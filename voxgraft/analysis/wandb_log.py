@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from voxgraft.analysis.speech_table import speech_table
 from voxgraft.analysis.types import Analysis, ReportFiles
 
 
@@ -39,7 +40,8 @@ def log_report(analysis: Analysis, top: pd.DataFrame, files: ReportFiles, direct
                      dir=str(directory) if directory else None, config={"sweep_dir": str(analysis.sweep_dir), "factors": analysis.factors})
     try:
         payload = {"top_transplants": _table(top[["trial_id", "organs", "alignment", "lr", "step", "status", *[m for m, _ in analysis.objectives]]]),
-                   "rejection": _table(analysis.rejection), "dashboard": wandb.Html(files.html.read_text(encoding="utf-8"))}
+                   "rejection": _table(analysis.rejection), "dashboard": wandb.Html(files.html.read_text(encoding="utf-8")),
+                   "judges": _table(speech_table(analysis, top))}
         for metric, _ in analysis.objectives:
             payload[f"effects/{metric}"] = _table(analysis.effects[metric])
             payload[f"ranking/{metric}"] = _table(analysis.ranking[metric])

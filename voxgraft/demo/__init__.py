@@ -1,7 +1,9 @@
 """The main job on the embedded default: the demo corpora, their features and what they
 measure; the joe Piper voice imported and recovered as the recipient, and a sample of it; the
-smoke sweeps on it (the cadence donor's rhythm, the timbre donor's voice); a report of each;
-and each one's best transplant (sweep/best.py's rule) exported.
+smoke sweeps on it (the cadence donor's rhythm, the timbre donor's voice); a report of each,
+with what the judges heard and how each aim's best fared against its knob; and each one's best
+transplant (sweep/best.py's rule; for timbre, one that also meets TIMBRE_BAR) exported, or
+nothing with the reason.
 
 Re-running reuses what is already there (corpora are kept when their voice.json matches, the
 feature cache recomputes nothing, a recovered recipient and finished sweeps are kept, an
@@ -20,12 +22,13 @@ from rich.progress import Progress
 from voxgraft.data.check import load_corpus
 from voxgraft.demo.corpora import make_corpora
 from voxgraft.demo.recipient import DEMO_DISCRIMINATOR_STEPS, DEMO_RECOVERY, ensure_joe
-from voxgraft.demo.sweeps import report_and_export, run_smoke_sweep
+from voxgraft.demo.sweeps import TIMBRE_BAR, report_and_export, run_smoke_sweep
 from voxgraft.models.speak import speak
 from voxgraft.training.recover import RecoverySettings
 
 __all__ = ["report_and_export", "run_demo"]
 EXPORTS = {"smoke": "best_cadence", "smoke_timbre": "best_timbre"}  # sweep -> where its best goes
+BARS = {"smoke_timbre": TIMBRE_BAR}  # what a sweep's export must also meet (demo/sweeps.py)
 
 
 def run_demo(
@@ -48,4 +51,4 @@ def run_demo(
         heldout = max(1, min(4, count // 5))
         for name, target in EXPORTS.items():
             exp_dir = run_smoke_sweep(name, out, joe, heldout, console)
-            report_and_export(exp_dir, out / target, console)
+            report_and_export(exp_dir, out / target, console, BARS.get(name))
