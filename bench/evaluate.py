@@ -1,10 +1,11 @@
 """How long one transplant evaluation takes, and where the time goes.
 
 One evaluation speaks the donor's held-out sentences with the checkpoint and measures them
-(evaluate/). Side by side in one run, on the same model and sentences: the whole
-evaluation, each of its parts, and one planned training step of the cadence and timbre presets,
-so the evaluation's cost reads as a number of training steps. Medians over the repeats; the
-first call of each is a warm-up.
+(evaluate/). Side by side in one run, on the same model and sentences: the whole evaluation
+without the judges and with them (Whisper and DNSMOS: what they add), each of its parts, and one
+planned training step of the cadence and timbre presets, so the evaluation's cost reads as a
+number of training steps. Medians over the repeats; the first call of each is a warm-up. Run it
+with `taskset -c 0` (or on an idle machine) so every part has one core, as a trial does.
 
     python bench/evaluate.py --recipient demo_out/models/recipient --donor demo_out/corpora/cadence_donor
 """
@@ -15,6 +16,7 @@ import argparse
 import platform
 import statistics
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from voxgraft.data.training_set import open_training_set
 from voxgraft.evaluate.anchors import compute_anchors
 from voxgraft.evaluate.artifacts import audio_signs
 from voxgraft.evaluate.evaluator import Evaluator
+from voxgraft.evaluate.judges import Judges
 from voxgraft.evaluate.mcd import mcd_dtw
 from voxgraft.evaluate.prosody import F0_FRAME, F0_MAX, F0_MIN, F0_SAMPLE_RATE, f0_stats
 from voxgraft.evaluate.render import render
@@ -75,21 +78,27 @@ def main() -> None:
     parser.add_argument("--heldout", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    torch.set_num_threads(1)  # one thread, as a trial of `resources: {cpu: 1}` has
 
     data = open_training_set(args.donor, "forced", symbols=recipient_symbols(Path(args.recipient)), heldout=args.heldout)
     model = load_recipient(args.recipient).model.eval()
+    judges = Judges()
     tick = time.perf_counter()
     encoder = SpeakerEncoder.pretrained()
-    anchors = compute_anchors(model, data, encoder)
+    anchors = compute_anchors(model, data, encoder, judges=judges)
     anchors_s = time.perf_counter() - tick
-    evaluator = Evaluator(data, anchors)
+    unjudged = replace(anchors, recipient={k: v for k, v in anchors.recipient.items() if k != "wer"})
+    evaluator = Evaluator(data, unjudged)
+    judged = Evaluator(data, anchors, judges=judges)
     utts = evaluator.utterances
     rendering = render(model, utts)
     sr = rendering.sample_rate
 
     timings = {
         "whole evaluation": median_seconds(lambda: evaluator.evaluate(model), args.repeats),
+        "whole, with the judges": median_seconds(lambda: judged.evaluate(model), args.repeats),
+        "  Whisper (judge)": median_seconds(lambda: judges.whisper.score(rendering.wavs, sr, utts.texts), args.repeats),
+        "  DNSMOS (judge)": median_seconds(lambda: judges.dnsmos.score(rendering.wavs, sr), args.repeats),
         "  speak the sentences": median_seconds(lambda: render(model, utts), args.repeats),
         "  speaker embeddings": median_seconds(lambda: encoder.embed(rendering.wavs, sr), args.repeats),
         "  F0 (pYIN, banded)": median_seconds(lambda: f0_stats(rendering.wavs, sr), args.repeats),
@@ -105,6 +114,7 @@ def main() -> None:
     print(f"{'part':<24}{'seconds':>9}{'share':>8}")
     for name, seconds in timings.items():
         print(f"{name:<24}{seconds:9.2f}{seconds / whole:8.0%}")
+    print(f"the judges add {timings['whole, with the judges'] - whole:.2f} s to an evaluation")
     print(f"anchors, once per sweep {anchors_s:9.2f}")
     for preset, seconds in steps.items():
         print(f"one evaluation = {whole / seconds:6.1f} planned {preset} steps at batch 8 ({seconds:.3f} s each)")

@@ -65,7 +65,7 @@ def _audio(path: Path, source: str, heard: str | None = None) -> str:
     """An embedded sound, named for the explorer's player (explorer.audio_key), which reuses it;
     what Whisper heard in it shows when the pointer rests on it."""
     key = _esc(explorer.audio_key(source, path.name))
-    title = f" title='Whisper heard: {_esc(heard)}'" if heard else ""
+    title = "" if heard is None else f" title='Whisper heard: {_esc(heard.strip() or '(nothing)')}'"
     return f"<audio controls preload='none' data-key='{key}'{title} src='{data_uri(path)}'></audio>"
 
 
