@@ -24,6 +24,7 @@ import librosa
 import numpy as np
 
 from voxgraft.evaluate.intelligibility import JudgeUnavailable
+from voxgraft.evaluate.numpy_threads import single_threaded_numpy
 
 SAMPLE_RATE = 16_000
 WINDOW = int(9.01 * SAMPLE_RATE)  # P.835's input length
@@ -89,6 +90,7 @@ class Dnsmos:
         self.p835 = ort.InferenceSession(str(directory / P835_MODEL), options, providers=["CPUExecutionProvider"])
         self.p808 = ort.InferenceSession(str(directory / P808_MODEL), options, providers=["CPUExecutionProvider"])
 
+    @single_threaded_numpy
     def score(self, wavs: list[np.ndarray], sample_rate: int) -> dict[str, float]:
         """dnsmos_sig, dnsmos_bak, dnsmos_ovrl (P.835) and dnsmos_p808 of the sentences as one recording."""
         batch = windows(joined(wavs, sample_rate)).astype(np.float32)
