@@ -7,6 +7,7 @@ import time
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 # soft_wrap: a problem stays on one line however narrow the terminal, so it can be grepped.
@@ -68,6 +69,17 @@ class LineProgress:
 
     def remove_task(self, task: int) -> None:
         self._tasks.pop(task, None)
+
+
+def print_table(table, out: Console | None = None) -> None:
+    """A table at its own width in a log or a pipe, where rich would squeeze it into 80 columns
+    and cut organ names to 'durat…'; on a terminal, as wide as the terminal allows."""
+    out = out or console
+    if out.is_terminal:
+        out.print(table)
+        return
+    width = Measurement.get(out, out.options.update(max_width=100_000), table).maximum
+    Console(file=out.file, width=max(width, out.width), soft_wrap=True, no_color=True, highlight=False).print(table)
 
 
 def first_line(exc: BaseException) -> str:

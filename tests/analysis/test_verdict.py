@@ -61,6 +61,26 @@ def test_rejected_trials_are_counted_with_the_sign_that_rejected_them_most_often
     assert alignment.endswith(" trials, 2 rejected).")  # the learned side carries the two rejected trials
 
 
+def test_a_trial_that_lost_words_midway_but_not_at_its_end_is_not_counted_rejected(tmp_path):
+    """The judges can reject one checkpoint of a trial (a word lost at step 200) and pass the next:
+    the trial's other checkpoints stay eligible, so it is neither 'rejected' nor drawn as one."""
+    from voxgraft.analysis.explorer import _outcome
+
+    root = tmp_path / "sweep"
+    store = synthetic_store.build(root / "results", trials=8, reports=3)
+    template = [r for r in store.table().to_pylist() if r["trial_id"] == "t000000"]
+    store.write_sealed([{**r, "trial_id": "wobbly", "wer": 0.35 if r["report"] == 2 else 0.1, "words_lost": 0.15 if r["report"] == 2 else -0.1,
+                         "rejected": r["report"] == 2, "rejection_score": 1.5 if r["report"] == 2 else 0.2} for r in template])
+    analysis = analyse(root)
+    found = verdict(analysis, best_trials(analysis, 3))
+    assert not any(w.endswith("trials rejected.") or " trials rejected (" in w for w in found.warnings), found.warnings
+    assert ("1 of 9 trials had a checkpoint rejected along the way (their later ones were not) "
+            "(most often: words_lost 0.15 over its threshold 0.1).") in found.warnings
+    trials = analysis.trials.set_index("trial_id")
+    assert trials.loc["wobbly", "ever_rejected"] and not trials.loc["wobbly", "ends_rejected"]
+    assert dict(zip(analysis.trials["trial_id"], _outcome(analysis.trials)))["wobbly"] == "done"
+
+
 def test_organ_sets_that_cannot_tell_the_organs_apart_give_no_shapley_values():
     trials = pd.DataFrame({"organs": ["timbre", "timbre", "timbre"], "transfer_timbre": [0.4, 0.5, 0.45]})
     assert organ_shapley(trials, "transfer_timbre") is None  # one preset of three organs: any split would be invented

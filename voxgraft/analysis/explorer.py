@@ -45,8 +45,8 @@ def _rounded(values: pd.Series) -> list:
 
 def _outcome(trials: pd.DataFrame) -> pd.Series:
     outcome = trials["status"].astype(str)
-    outcome = outcome.where(~trials["ever_rejected"].astype(bool), "rejected")
-    return outcome.where(~(trials["failed"].astype(bool) & ~trials["ever_rejected"].astype(bool)), "error")
+    outcome = outcome.where(~trials["ends_rejected"].astype(bool), "rejected")
+    return outcome.where(~(trials["failed"].astype(bool) & ~trials["ends_rejected"].astype(bool)), "error")
 
 
 def metric_columns(analysis: Analysis) -> list[tuple[str, str]]:

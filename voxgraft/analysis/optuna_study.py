@@ -58,7 +58,7 @@ def _values(trial: pd.Series, objectives: list[tuple[str, str]]) -> list[float] 
 def _frozen(trial: pd.Series, rows: pd.DataFrame, objectives, dists) -> optuna.trial.FrozenTrial:
     values = _values(trial, objectives)
     state = STATES.get(str(trial["status"]), optuna.trial.TrialState.FAIL)
-    if state == optuna.trial.TrialState.COMPLETE and (values is None or trial["ever_rejected"]):
+    if state == optuna.trial.TrialState.COMPLETE and (values is None or trial["ends_rejected"]):
         state = optuna.trial.TrialState.FAIL
     first = objectives[0][0]
     reports = rows[rows["trial_id"] == trial["trial_id"]]

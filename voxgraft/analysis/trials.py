@@ -51,9 +51,11 @@ def read_rows(sweep_dir: str | Path, skip_corrupt: bool = False) -> pd.DataFrame
 
 
 def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per trial: its last report, factor columns and whether it failed or was rejected."""
+    """One row per trial: its last report, factor columns, whether it failed, ended rejected or
+    had any report rejected."""
     if rows.empty:
-        return rows.assign(organs=[], alignment=[], decoder_input=[], lr=[], lr_band=[], vae_latent=[], vae_beta=[], failed=[], ever_rejected=[])
+        return rows.assign(organs=[], alignment=[], decoder_input=[], lr=[], lr_band=[], vae_latent=[], vae_beta=[], failed=[],
+                           ever_rejected=[], ends_rejected=[])
     ordered = rows.sort_values(["trial_id", "step", "report"])
     last = ordered.groupby("trial_id", sort=True).tail(1).set_index("trial_id")
     ever_rejected = ordered.groupby("trial_id")["rejected"].apply(lambda s: bool(s.fillna(False).any()))
@@ -66,7 +68,10 @@ def trial_table(rows: pd.DataFrame) -> pd.DataFrame:
         vae_latent=last["config.vae_latent"],
         vae_beta=last["config.vae_beta"],
         failed=last["status"].isin(FAILED),
+        # any report rejected (what predicts rejection), against the last one rejected (the trial's
+        # outcome): a trial whose middle checkpoint lost a word and whose last kept it is not rejected
         ever_rejected=ever_rejected.reindex(last.index).astype(bool) | last["status"].eq("rejected"),
+        ends_rejected=last["rejected"].fillna(False).astype(bool) | last["status"].eq("rejected"),
     )
     for organ in ORGAN_MODULES:
         trials[f"organ:{organ}"] = [organ in expand_organs(s) for s in trials["organs"]]

@@ -96,7 +96,7 @@ def _alignment(analysis: Analysis, metric: str) -> str | None:
     trials = analysis.trials[~analysis.trials["failed"]]
     usable = trials[np.isfinite(trials[metric].astype(float))]
     by = usable.groupby(usable["alignment"].astype(str))
-    means, counts, rejected = by[metric].mean(), by.size(), by["ever_rejected"].sum()
+    means, counts, rejected = by[metric].mean(), by.size(), by["ends_rejected"].sum()
     if not {"forced", "learned"} <= set(means.index):
         return None
     side = lambda a: f"{number(means[a])} ({_trials(counts[a])}" + (f", {int(rejected[a])} rejected)" if rejected[a] else ")")  # noqa: E731
@@ -111,7 +111,9 @@ def _warnings(analysis: Analysis, metric: str) -> list[str]:
         out.append(f"Too few trials per level for intervals and importances: the smallest group has {min(sizes)} "
                    f"trial(s); {MIN_GROUP} are needed. Effects are shown as points only.")
     errors = trials["status"] == "error"
-    for group, what in ((trials[trials["ever_rejected"] & ~errors], "rejected"), (trials[errors], "failed with an error")):
+    along = trials["ever_rejected"] & ~trials["ends_rejected"] & ~errors
+    for group, what in ((trials[trials["ends_rejected"] & ~errors], "rejected"), (trials[errors], "failed with an error"),
+                        (trials[along], "had a checkpoint rejected along the way (their later ones were not)")):
         if len(group):
             reasons = Counter(_reason(analysis.rows, t) for t in group["trial_id"])
             reasons.pop(None, None)

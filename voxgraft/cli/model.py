@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from voxgraft.atomic import ForeignFolderError, atomic_file, check_replaceable
-from voxgraft.console import Formatter, console, fail, progress_bar
+from voxgraft.console import Formatter, console, fail, print_table, progress_bar
 
 SHORT_LOSS = {"discriminator": "D", "duration": "dur", "kl": "kl", "mel": "mel", "total": "total"}
 
@@ -34,7 +34,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     table.add_column("weights")
     for module in MODULES:
         table.add_row(module, plan.modes[module], plan.weights(module))
-    console.print(table)
+    print_table(table)
     console.print(f"active losses: {', '.join(plan.losses)}", highlight=False)
     if args.model:
         _print_provenance(Path(args.model))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from voxgraft.atomic import ForeignFolderError, check_replaceable
-from voxgraft.console import Formatter, console, fail
+from voxgraft.console import Formatter, console, fail, print_table
 
 
 def _load_styled(model_dir: str):
@@ -44,7 +44,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     for voice, centre in cents.items():
         others = [(n, d) for n, d in retrieval_ranking(centre, cents) if n != voice]
         table.add_row(voice, str(vectors.voices.count(voice)), f"{others[0][0]} ({others[0][1]:.2f})" if others else "-")
-    console.print(table)
+    print_table(table)
     console.print(f"silhouette against the voices: {vectors.silhouette:.3f}", highlight=False)
     console.print(f"wrote {args.out}", highlight=False)
     return 0

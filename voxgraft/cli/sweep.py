@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voxgraft.console import Formatter, console, err_console, fail
+from voxgraft.console import Formatter, console, err_console, fail, print_table
 
 SCRATCH_HELP = "for a sweep in a bucket: where its working copy lives (default ~/.cache/voxgraft/sweeps)"
 EXIT_SWEEP_FAILED = 1  # the sweep ran, but nothing in it may be called best
@@ -81,7 +81,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             study = write_study(analysis, name_and_objectives(sweep.folder)[1], args.optuna_storage) if args.optuna_storage else None
     except (ReportError, RuntimeError, WorkingCopyError, StudyError) as exc:
         return fail(str(exc))
-    console.print(summary_table(analysis, top))
+    print_table(summary_table(analysis, top))
     console.print(f"report: {files.html}\nsummary: {files.summary}", highlight=False)
     if study:
         console.print(f"Optuna study {study!r} in {args.optuna_storage}: optuna-dashboard {args.optuna_storage}", highlight=False)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from voxgraft.atomic import atomic_file
-from voxgraft.console import Formatter, console, fail
+from voxgraft.console import Formatter, console, fail, print_table
 
 OBJECTIVES = ("cadence", "timbre")  # training/triage.py's OBJECTIVE_LOSSES (not imported: the parser stays torch-free)
 
@@ -35,7 +35,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
                       *[f"{s.relative_grad_norm_by_loss[loss]:.3g}" for loss in found.losses], f"{s.lookahead_gain:+.3g}",
                       f"{s.lookahead_step:g}" if s.lookahead_step else "-", f"{s.training_lookahead_gain:+.3g}",
                       f"{s.training_lookahead_step:g}" if s.training_lookahead_step else "-")
-    console.print(table)
+    print_table(table)
     console.print(f"ranking: {', '.join(found.ranking())}", highlight=False)
     if args.save:
         record = {**found.to_dict(), "recipient": str(Path(args.recipient).resolve()), "donor": str(Path(args.donor).resolve())}

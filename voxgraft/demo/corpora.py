@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from voxgraft.console import print_table
 from voxgraft.data.alignment import read_alignments
 from voxgraft.data.check import load_corpus
 from voxgraft.data.feature_cache import prepare_features
@@ -66,7 +67,7 @@ def make_corpora(corpora: Path, count: int, seed: int, console: Console, progres
         for preset in VOICE_PRESETS:
             made = ensure_corpus(corpora / preset, preset, count, seed, progress)
             table.add_row(*corpus_row(corpora / preset, preset, made, progress))
-    console.print(table)
+    print_table(table, console)
     console.print(
         "Each corpus has wavs/, metadata.csv (id|text|text), alignments.parquet (eSpeak's exact phoneme timings) "
         "and symbols.json; features are cached in .voxgraft_cache/. Check one with "

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from voxgraft.console import print_table
 from voxgraft.models.piper_import import PROVENANCE, import_piper
 from voxgraft.training.recipient_recovery import recover_recipient
 from voxgraft.training.recover import RecoverySettings
@@ -52,7 +53,7 @@ def ensure_joe(model_dir: Path, settings: RecoverySettings, discriminator_steps:
 
             recover_recipient(model_dir, settings, discriminator_steps, report)
         record = _recovered_record(model_dir)
-    console.print(recovery_table(record["recovered"], model_dir, status))
+    print_table(recovery_table(record["recovered"], model_dir, status), console)
     return model_dir
 
 

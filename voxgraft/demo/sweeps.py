@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from voxgraft.console import print_table
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.sweep.best import ranked
 from voxgraft.sweep.export import CARD_FILE, Pick
@@ -65,7 +66,7 @@ def report_and_export(exp_dir: Path, target: Path, console: Console, bar: dict |
         top = best_trials(analysis, 3)
         files = write_report(analysis, top)
     console.print(f"report: {files.html} (open it in a browser; summary in {files.summary})", highlight=False)
-    console.print(judges_table(analysis, top))
+    print_table(judges_table(analysis, top), console)
     for line in against_knobs(analysis, top):
         console.print(line, highlight=False)
     metric, mode = analysis.objectives[0]
@@ -146,7 +147,7 @@ def run_smoke_sweep(name: str, out: Path, recipient: Path, heldout: int, console
         console.print(f"running the {name} sweep ({exp_dir}, donor {sweep.donor}); Ray's progress table follows", highlight=False)
         resume_sweep(exp_dir) if (exp_dir / SPEC_FILE).exists() else run_sweep(sweep)
         status = "new"
-    console.print(trials_table(store, name, sweep.objective.metric, status))
+    print_table(trials_table(store, name, sweep.objective.metric, status), console)
     console.print(
         f"transfer: 0 = the untouched recipient, 1 = the donor's recordings; A/B renderings of the held-out "
         f"sentences in {exp_dir / REFERENCES_DIR}",
