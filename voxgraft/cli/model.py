@@ -159,8 +159,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     try:
         reference = Reference.parse(args.ref_durations) if args.ref_durations else None
-        if min(args.noise_scale, args.noise_w) < 0 or not args.length_scale > 0:
-            return fail("--noise-scale and --noise-w must not be negative, --length-scale must be positive")
         knobs = {"noise_scale": args.noise_scale, "noise_w": args.noise_w, "length_scale": args.length_scale}
         seconds = speak(args.model, args.text, args.out_wav, reference, seed=args.seed, speaker=args.speaker, **knobs)
     except (SpeakError, CheckpointError, CorpusError) as exc:
@@ -229,9 +227,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     synth.add_argument("text")
     synth.add_argument("out_wav", type=Path)
     synth.add_argument("--ref-durations", default=None, metavar="CORPUS:UTTERANCE_ID", help="borrow this utterance's durations")
-    synth.add_argument("--noise-scale", type=float, default=0.667, help="noise of the prior (Piper's noise_scale)")
-    synth.add_argument("--noise-w", type=float, default=0.8, help="noise of the stochastic duration predictor (Piper's noise_w)")
-    synth.add_argument("--length-scale", type=float, default=1.0, help="stretch every duration by this factor (Piper's length_scale)")
+    synth.add_argument("--noise-scale", type=float, default=0.667, help="noise of the prior (Piper's noise_scale), in [0, 2]")
+    synth.add_argument("--noise-w", type=float, default=0.8, help="noise of the stochastic duration predictor (Piper's noise_w), in [0, 2]")
+    synth.add_argument("--length-scale", type=float, default=1.0, help="stretch every duration by this factor (Piper's length_scale), in [0.1, 10]")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--speaker", type=int, default=None, help="speaker index of a multi-speaker model")
     synth.set_defaults(func=cmd_synth)

@@ -24,6 +24,7 @@ from transformers import VitsConfig, VitsModel
 from transformers.utils import logging as transformers_logging
 
 from voxgraft.atomic import atomic_directory
+from voxgraft.console import first_line
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.data.symbols import SymbolTable
 from voxgraft.models.organs import ORGAN_MODULES, FreezePlan
@@ -115,9 +116,18 @@ def load_recipient(model_path: str | Path, config_path: str | Path | None = None
     sha = recipient_sha256(model_path)
     try:
         model = StyledVitsModel.from_pretrained(str(model_path), local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{model_path}: cannot load as VitsModel ({exc})") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: weights of other sizes than config.json says
+        raise CheckpointError(f"{model_path}: cannot load as VitsModel ({first_line(exc)})") from None
     return Recipient(model, model_path, sha)
+
+
+def check_symbols_fit(model: VitsModel, symbols, where: str | Path) -> None:
+    """A symbol table with more ids than the text encoder has embedding rows would index past
+    them in the first forward pass: one line here instead."""
+    rows = model.text_encoder.embed_tokens.num_embeddings
+    if len(symbols) > rows:
+        raise CheckpointError(f"{where}: its symbols.json has {len(symbols)} ids, but the model's text encoder embeds only {rows} "
+                              "(config.json's vocab_size): they belong to different models")
 
 
 def _organ_prefixes(organs: tuple[str, ...]) -> tuple[str, ...]:

@@ -13,6 +13,14 @@ from voxgraft.models.mas import durations_to_path
 from voxgraft.models.training_forward import TextOutputs, encode_text, speaker_conditioning
 
 
+class TooLong(ValueError):
+    """The durations of an utterance add up to more frames than its caller allows."""
+
+    def __init__(self, frames: int):
+        super().__init__(f"{frames} frames")
+        self.frames = frames
+
+
 @contextlib.contextmanager
 def evaluation_mode(model: torch.nn.Module):
     """Eval mode for a measurement, then every submodule back to its own mode (a freeze plan
@@ -95,10 +103,12 @@ def synthesize_tokens(
     style_latent: torch.Tensor | None = None,
     length_scale: float = 1.0,
     text: TextOutputs | None = None,
+    max_frames: int | None = None,
 ) -> torch.Tensor:
     """One utterance: token ids (blanks included) -> (samples,) float waveform in [-1, 1].
     The knobs are Piper's: noise_scale (prior), noise_scale_duration (noise_w), length_scale.
-    `text`: the tokens' encoding when the caller has it (it is deterministic)."""
+    `text`: the tokens' encoding when the caller has it (it is deterministic). `max_frames`:
+    TooLong before the flow and decoder run when the durations add up to more."""
     if durations is not None and len(durations) != len(token_ids):
         raise ValueError(f"{len(durations)} durations for {len(token_ids)} tokens")
     generator_state = torch.random.get_rng_state()
@@ -112,6 +122,8 @@ def synthesize_tokens(
             frames = predict_durations(model, ids, mask, noise_scale_duration, conditioning=speaker, length_scale=length_scale, text=text)
         else:
             frames = torch.tensor([durations], device=device)
+        if max_frames is not None and int(frames.sum()) > max_frames:
+            raise TooLong(int(frames.sum()))
         return model.decoder(speech_latent(model, ids, frames, noise_scale, speaker, text), speaker)[0, 0].float().cpu()
     finally:
         torch.random.set_rng_state(generator_state)

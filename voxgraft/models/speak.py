@@ -3,6 +3,7 @@ its own predicted durations or with the durations of an aligned reference uttera
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,8 @@ from voxgraft.data.phonemizer import DEFAULT_LANGUAGE, phonemize
 from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.data.symbols import UnknownSymbolError
-from voxgraft.models.checkpoints import load_recipient
-from voxgraft.models.inference import synthesize_tokens
+from voxgraft.models.checkpoints import check_symbols_fit, load_recipient
+from voxgraft.models.inference import TooLong, synthesize_tokens
 from voxgraft.models.mas import ensure_min_one_frame
 
 
@@ -87,6 +88,20 @@ def model_input(symbols, text: str, reference: Reference | None) -> tuple[list[i
 
 
 MAX_SENTENCE_CHARS = 400  # one sentence is one forward pass: its memory grows with its length
+MAX_SENTENCE_IDS = 1_000  # ids (phonemes and blanks): 399 CJK characters became thousands and took 3.8 GB
+MAX_SENTENCE_SECONDS = 60.0  # of speech per sentence; length_scale 1000 grew past 6 GB in a minute
+# the knobs' documented ranges: Piper's defaults are 0.667, 0.8 and 1.0
+KNOB_RANGES = {"noise_scale": (0.0, 2.0), "noise_w": (0.0, 2.0), "length_scale": (0.1, 10.0)}
+
+
+def check_knobs(**knobs: float) -> None:
+    """SpeakError naming the first knob outside its range (NaN and infinities included)."""
+    for name, value in knobs.items():
+        low, high = KNOB_RANGES[name]
+        if not (math.isfinite(value) and low <= value <= high):
+            raise SpeakError(f"--{name.replace('_', '-')} must be in [{low:g}, {high:g}], got {value!r}")
+
+
 SENTENCE_GAP_S = 0.25
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -110,11 +125,15 @@ def sentence_inputs(symbols, text: str, reference: Reference | None) -> list[tup
     """Model input per sentence, every one checked before anything is spoken; a sentence with
     nothing to say ("..." on its own) is skipped. A reference lends one sentence's durations."""
     inputs = []
-    for piece in [text] if reference is not None else sentences(text):
+    for number, piece in enumerate([text] if reference is not None else sentences(text), 1):
         try:
-            inputs.append(model_input(symbols, piece, reference))
+            ids, durations = model_input(symbols, piece, reference)
         except NothingToSay:
             continue
+        if len(ids) > MAX_SENTENCE_IDS:
+            raise SpeakError(f"sentence {number} has {len(ids)} phoneme ids; the limit is {MAX_SENTENCE_IDS} "
+                             "(split it into shorter sentences ending in . ! ? or ;)")
+        inputs.append((ids, durations))
     if not inputs:
         raise NothingToSay("nothing to say: the text has no pronounceable words")
     return inputs
@@ -136,25 +155,39 @@ def speak(
     returns its length in seconds. A styled model speaks with `style_latent` (default: its own
     default latent); a multi-speaker model as `speaker`. noise_scale, noise_w and length_scale
     are Piper's knobs."""
-    model_dir = Path(model_dir)
+    model_dir, out_wav = Path(model_dir), Path(out_wav)
+    check_knobs(noise_scale=noise_scale, noise_w=noise_w, length_scale=length_scale)
+    if out_wav.is_dir():
+        raise SpeakError(f"{out_wav} is a folder; give the path of a .wav file to write")
     if not (model_dir / SYMBOLS_FILENAME).exists():
         raise SpeakError(f"{model_dir}: no {SYMBOLS_FILENAME}; voxgraft speaks models trained on its phoneme symbols")
-    symbols = load_model_symbols(model_dir)
+    try:
+        symbols = load_model_symbols(model_dir)
+    except ValueError as exc:  # truncated, hand-edited or not a symbol table
+        raise SpeakError(str(exc)) from None
     inputs = sentence_inputs(symbols, text, reference)
     model = load_recipient(model_dir).model.eval()
+    check_symbols_fit(model, symbols, model_dir)
     latent = None if style_latent is None else torch.as_tensor(np.asarray(style_latent, dtype=np.float32))
     gap = np.zeros(int(SENTENCE_GAP_S * model.config.sampling_rate), dtype=np.float32)
+    hop = int(np.prod(model.config.upsample_rates))
+    max_frames = int(MAX_SENTENCE_SECONDS * model.config.sampling_rate / hop)
     chunks = []
     for i, (ids, durations) in enumerate(inputs):
         try:
-            wav = synthesize_tokens(
-                model, ids, durations, noise_scale, noise_w, seed + i, speaker_id=speaker, style_latent=latent, length_scale=length_scale
-            ).numpy()
+            wav = synthesize_tokens(model, ids, durations, noise_scale, noise_w, seed + i, speaker_id=speaker, style_latent=latent,
+                                    length_scale=length_scale, max_frames=max_frames).numpy()
+        except TooLong as exc:
+            seconds = exc.frames * hop / model.config.sampling_rate
+            raise SpeakError(f"sentence {i + 1} would last {seconds:.0f} s; the limit is {MAX_SENTENCE_SECONDS:g} s a sentence "
+                             "(a smaller --length-scale, or shorter sentences)") from None
         except ValueError as exc:  # a style vector or speaker the model does not have
             raise SpeakError(f"{model_dir}: {exc}") from None
         chunks += [gap, wav] if chunks else [wav]
     wav = np.concatenate(chunks)
-    out_wav = Path(out_wav)
-    out_wav.parent.mkdir(parents=True, exist_ok=True)
-    write_wav(out_wav, wav, model.config.sampling_rate)
+    try:
+        out_wav.parent.mkdir(parents=True, exist_ok=True)
+        write_wav(out_wav, wav, model.config.sampling_rate)
+    except OSError as exc:
+        raise SpeakError(f"{out_wav}: cannot write it ({exc.strerror or exc})") from None
     return len(wav) / model.config.sampling_rate
