@@ -119,6 +119,23 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.fixture(scope="session")
+def small_sweep(local_ray, tiny_recipient, corpora, tmp_path_factory):
+    """One finished sweep of two trials on the tiny recipient, judged, with two checkpoints
+    each: what `report` and `pick` tests read (and copy, before changing anything)."""
+    from voxgraft.search_spaces.schema import parse_sweep
+    from voxgraft.sweep.run import run_sweep
+
+    sweep = parse_sweep({
+        "name": "pickme", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4},
+        "search": {"organs": ["cadence", "decoder"], "lr": [1e-3], "alignment": ["forced"], "batch_size": 4, "steps": 4,
+                   "eval_every": 2, "fixed": {"segment_frames": 8}},
+        "searcher": "grid", "scheduler": {"type": "none"}, "objectives": [{"metric": "heldout_loss", "mode": "min"}],
+        "resources": {"cpu": 1}, "keep_checkpoints": 2, "storage": str(tmp_path_factory.mktemp("small_sweep")),
+    })
+    return run_sweep(sweep)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -32,7 +32,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def _umask() -> int:
+def umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
@@ -46,12 +46,21 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); the result is an ordinary folder
+        tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private (0700); the result is an ordinary folder
         if path.exists():
             # move the old one aside first, so a crash here never leaves neither
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            os.replace(path, old / path.name)
-            os.replace(tmp, path)
+            try:
+                os.replace(path, old / path.name)
+            except BaseException:  # a refused rename (a read-only folder) leaves no empty .old. folder
+                old.rmdir()
+                raise
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                os.replace(old / path.name, path)
+                old.rmdir()
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)

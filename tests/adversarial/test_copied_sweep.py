@@ -3,41 +3,19 @@ only the copy (the original stays byte for byte as it was), and `pick` on the co
 copy's checkpoint, never the original's."""
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import yaml
-
+from tests.adversarial.interrupted import interrupt_sweep
 from tests.conftest import snapshot
 from tests.sweep.test_sweep import _sweep_data
 from voxgraft.cli import main
-from voxgraft.sweep.ray_processes import reap_orphans
 from voxgraft.sweep.store import ResultsStore
 
 
 def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_recipient, corpora, tmp_path, capsys):
     data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", scheduler={"type": "none"})
     data["search"] |= {"organs": ["decoder"], "lr": [1e-4, 1e-3], "steps": 6, "eval_every": 2}
-    path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(data))
-    original = tmp_path / "sweeps" / "tiny"
-    store = ResultsStore(original / "results")
-    driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 240
-    while time.time() < deadline and (not Path(store.root).exists() or store.table().num_rows < 2):
-        time.sleep(0.5)
-    os.killpg(driver.pid, signal.SIGKILL)
-    driver.wait()
-    # its trial workers outlive it for a moment and may still save a checkpoint into the original:
-    # stop them, as the next voxgraft start does, before the original is taken as the reference
-    reap_orphans()
-    assert 2 <= store.table().num_rows < 6, "kill the driver mid-sweep"
+    original = interrupt_sweep(data, tmp_path / "sweep.yaml", min_rows=2, total_rows=6)
 
     copy = tmp_path / "elsewhere" / "tiny"
     shutil.copytree(original, copy)
@@ -45,7 +23,7 @@ def test_resume_and_pick_on_a_copy_never_touch_the_original(local_ray, tiny_reci
     assert main(["sweep", "--resume", str(copy)]) == 0
     capsys.readouterr()
     assert snapshot(original) == before  # the original, byte for byte
-    rows = ResultsStore(copy / "results").table().to_pylist()
+    rows = ResultsStore(copy / "results").trials().to_pylist()
     assert len(rows) == 6 and all(r["checkpoint"].startswith(str(copy)) for r in rows if r["checkpoint"])
 
     assert main(["pick", str(copy), "--export", str(tmp_path / "best")]) == 0

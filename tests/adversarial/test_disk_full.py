@@ -6,6 +6,7 @@ import subprocess
 import pytest
 import yaml
 
+from tests.adversarial.tmpfs import tmpfs
 from tests.conftest import snapshot
 from tests.sweep.test_sweep import _sweep_data
 from voxgraft.cli import main
@@ -14,15 +15,8 @@ from voxgraft.sweep.prepare import SweepError
 
 @pytest.fixture
 def small_disk(tmp_path):
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "size=64k") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 def _grow(disk):

@@ -16,26 +16,16 @@ from voxgraft.demo import report_and_export
 from voxgraft.models.checkpoints import load_recipient
 from voxgraft.models.organs import ORGAN_MODULES
 from voxgraft.models.speak import speak
-from voxgraft.search_spaces.schema import parse_sweep
-from voxgraft.sweep.run import run_sweep
 
 
 @pytest.fixture(scope="module")
-def sweep_outcome(local_ray, tiny_recipient, corpora, tmp_path_factory):
-    storage = tmp_path_factory.mktemp("pick_sweeps")
-    sweep = parse_sweep({
-        "name": "pickme", "recipient": str(tiny_recipient[0]), "donor": str(corpora["cadence_donor"]), "eval": {"heldout": 4},
-        "search": {"organs": ["cadence", "decoder"], "lr": [1e-3], "alignment": ["forced"], "batch_size": 4, "steps": 4,
-                   "eval_every": 2, "fixed": {"segment_frames": 8}},
-        "searcher": "grid", "scheduler": {"type": "none"}, "objectives": [{"metric": "heldout_loss", "mode": "min"}],
-        "resources": {"cpu": 1}, "keep_checkpoints": 2, "storage": str(storage),
-    })
-    return run_sweep(sweep)
+def sweep_outcome(small_sweep):
+    return small_sweep
 
 
 @pytest.fixture(scope="module")
-def finished_sweep(sweep_outcome):
-    return sweep_outcome.experiment_dir
+def finished_sweep(small_sweep):
+    return small_sweep.experiment_dir
 
 
 def test_sweep_report_pick_and_demo_name_the_same_best_transplant(sweep_outcome, tmp_path):

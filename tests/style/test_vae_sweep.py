@@ -34,7 +34,7 @@ def _sweep(recipient, donor, storage, **search):
 
 def test_vae_latent_is_a_sweep_axis(local_ray, styled_recipient, style_corpora, tmp_path):
     outcome = run_sweep(_sweep(styled_recipient, style_corpora["timbre_donor"], tmp_path / "sweeps"))
-    rows = ResultsStore(outcome.results_dir).table().to_pylist()
+    rows = ResultsStore(outcome.results_dir).trials().to_pylist()
     assert {r["config.vae_latent"] for r in rows} == {4, 16} and len(rows) == 4  # 2 trials x 2 evaluations
     for row in rows:
         assert row["config.vae_beta"] == 0.01 and row["status"] in ("running", "done")

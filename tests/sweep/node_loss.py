@@ -55,7 +55,7 @@ def remove_a_busy_node(cluster: Cluster, nodes: list, store: ResultsStore, repor
     """Wait for the first checkpointed report, then remove the node whose worker made it."""
     deadline = time.time() + 600
     while time.time() < deadline:
-        rows = [r for r in store.table().to_pylist() if r["checkpoint"] and r["worker_pid"]] if Path(store.root).exists() else []
+        rows = [r for r in store.trials().to_pylist() if r["checkpoint"] and r["worker_pid"]] if Path(store.root).exists() else []
         if rows:
             row = rows[0]
             node = node_of(row["worker_pid"], nodes)

@@ -20,7 +20,7 @@ def test_a_collapsed_mas_path_is_rejected_and_never_picked(local_ray, tiny_recip
     captured = capsys.readouterr()
     assert "warning: MAS on the untouched recipient collapses on this donor" in captured.out
     assert "no transplant is eligible for best" in captured.err and "trials: 1 done; 2 evaluated report(s)" in captured.err
-    rows = ResultsStore(tmp_path / "sweeps" / "tiny" / "results").table().to_pandas()
+    rows = ResultsStore(tmp_path / "sweeps" / "tiny" / "results").trials().to_pandas()
     evaluated = rows[rows["one_frame_token_share"].map(lambda v: v is not None and math.isfinite(v))]
     assert len(evaluated) == 2
     assert (evaluated["one_frame_token_share"] >= 0.5).all() and evaluated["rejected"].all()

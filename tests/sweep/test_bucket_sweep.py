@@ -37,12 +37,12 @@ def _start_and_kill(sweep_file: Path, cwd: Path, env: dict) -> int:
     driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(sweep_file)], cwd=cwd, env=env,
                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while time.time() < deadline and store.table().num_rows < 2:
+    while time.time() < deadline and store.trials().num_rows < 2:
         time.sleep(0.5)
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
     reap_orphans()  # its workers would otherwise report on for a moment
-    return store.table().num_rows
+    return store.trials().num_rows
 
 
 def test_a_sweep_in_a_bucket_runs_resumes_reports_and_picks_from_anywhere(tiny_recipient, corpora, tmp_path, monkeypatch):
@@ -61,7 +61,7 @@ def test_a_sweep_in_a_bucket_runs_resumes_reports_and_picks_from_anywhere(tiny_r
         assert 2 <= _start_and_kill(sweep_file, start, env) < 6, "kill the driver mid-sweep"
         resumed = _voxgraft(["sweep", "--resume", URI], elsewhere, env)
         assert resumed.returncode == 0, resumed.stderr[-2000:]
-        rows = ResultsStore(f"{URI}/results").table().to_pylist()
+        rows = ResultsStore(f"{URI}/results").trials().to_pylist()
         assert sorted(r["step"] for r in rows) == [2, 2, 4, 4, 6, 6] and len({r["trial_id"] for r in rows}) == 2
         assert {r["status"] for r in rows if r["step"] == 6} == {"done"}
         assert all(r["checkpoint"] is None or r["checkpoint"].startswith(f"{URI}/") for r in rows)

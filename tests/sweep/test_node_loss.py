@@ -28,7 +28,7 @@ def test_a_trial_whose_node_is_lost_resumes_elsewhere_with_every_step_once(tiny_
     assert report["statuses"] == {"done": 2}
     assert "trial_id" in report, "no node was removed: the trial ended before its first checkpoint"
 
-    rows = ResultsStore(storage / "nodes" / "results").table().to_pylist()
+    rows = ResultsStore(storage / "nodes" / "results").trials().to_pylist()
     keys = Counter((r["trial_id"], r["step"]) for r in rows)
     assert max(keys.values()) == 1
     expected_steps = list(range(EVAL_EVERY, STEPS + 1, EVAL_EVERY))

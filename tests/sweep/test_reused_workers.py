@@ -19,7 +19,7 @@ def _run(tiny_recipient, corpora, storage, organs):
     data["search"] |= {"organs": organs, "lr": [1e-3], "steps": 4, "eval_every": 2}
     data["resources"] = {"cpu": ray.cluster_resources()["CPU"]}  # one trial at a time: the next can only reuse the worker
     outcome = run_sweep(parse_sweep(data))
-    return ResultsStore(outcome.results_dir).table().to_pylist()
+    return ResultsStore(outcome.results_dir).trials().to_pylist()
 
 
 def _same(a, b) -> bool:

@@ -47,9 +47,9 @@ def test_a_real_sweep_stores_every_report_row_for_row(local_ray, tiny_recipient,
         assert result.error is None
         for _, r in result.metrics_dataframe.iterrows():
             reported.add((result.metrics["trial_id"], int(r["step"]), round(float(r["heldout_loss"]), 6)))
-    stored = {(r["trial_id"], r["step"], round(r["heldout_loss"], 6)) for r in ResultsStore(outcome.results_dir).table().to_pylist()}
+    stored = {(r["trial_id"], r["step"], round(r["heldout_loss"], 6)) for r in ResultsStore(outcome.results_dir).trials().to_pylist()}
     assert stored == reported and len(reported) >= 4  # 4 trials, at least one report each
-    rows = ResultsStore(outcome.results_dir).table().to_pylist()
+    rows = ResultsStore(outcome.results_dir).trials().to_pylist()
     assert {r["config.organs"] for r in rows} == {"cadence", "decoder"}
     assert all(r["checkpoint"] and os.path.isdir(r["checkpoint"]) for r in rows if r["status"] in ("done", "stopped"))
     assert all(r["peak_memory_mb"] > 0 for r in rows)
@@ -120,15 +120,15 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(local_ray, tiny
     driver = subprocess.Popen([sys.executable, "-m", "voxgraft", "sweep", str(path)], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
-    while time.time() < deadline and (not Path(store.root).exists() or store.table().num_rows < 2):
+    while time.time() < deadline and (not Path(store.root).exists() or store.trials().num_rows < 2):
         time.sleep(0.5)
     os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started
     driver.wait()
-    before = {(r["trial_id"], r["step"]) for r in store.table().to_pylist()}
+    before = {(r["trial_id"], r["step"]) for r in store.trials().to_pylist()}
     assert 2 <= len(before) < 12, "kill the driver mid-sweep"
 
     outcome = resume_sweep(tmp_path / "sweeps" / "tiny")
-    rows = store.table().to_pylist()
+    rows = store.trials().to_pylist()
     keys = [(r["trial_id"], r["step"]) for r in rows]
     assert len(keys) == len(set(keys))  # nothing duplicated
     assert before <= set(keys)  # nothing lost
@@ -144,7 +144,7 @@ def test_a_trial_over_its_memory_budget_halves_its_micro_batch_then_fails_clearl
     data = _sweep_data(tiny_recipient, corpora, tmp_path / "sweeps", memory_budget_gb=0.01, scheduler={"type": "none"})
     data["search"] |= {"organs": ["cadence"], "lr": [1e-4]}
     outcome = run_sweep(parse_sweep(data))
-    rows = ResultsStore(outcome.results_dir).table().to_pylist()
+    rows = ResultsStore(outcome.results_dir).trials().to_pylist()
     row = rows[-1]  # the first steps decide; an evaluation may report in between
     assert row["status"] == "error" and row["micro_batch"] == 1 and row["step"] == 3
     assert "even at micro-batch 1" in row["message"] and "tried micro-batches 4, 2, 1" in row["message"]

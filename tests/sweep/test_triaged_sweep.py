@@ -25,6 +25,6 @@ def test_a_cadence_triage_sweep_trains_only_what_the_cadence_losses_reach(local_
     # only the duration predictor has a cadence gradient, so asking for the top 2 yields 1
     assert triage["objective"] == "cadence" and triage["asked_top"] == 2 and triage["chosen"] == ["duration_predictor"]
     assert "only 1 organ(s) have a cadence gradient" in capsys.readouterr().err
-    organs = set(ResultsStore(str(exp_dir / "results")).table().to_pandas()["config.organs"])
+    organs = set(ResultsStore(str(exp_dir / "results")).trials().to_pandas()["config.organs"])
     assert organs == {"duration_predictor"}
     assert read_spec(exp_dir).sweep.search.organ_options() == ["duration_predictor"]  # a resume searches the same sets

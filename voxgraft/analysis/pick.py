@@ -15,14 +15,14 @@ import pandas as pd
 
 from voxgraft.analysis.pareto import axes, pareto_front
 from voxgraft.analysis.trials import read_rows, trial_table
-from voxgraft.atomic import ForeignFolderError, check_replaceable
 from voxgraft.evaluate.registry import METRICS
 from voxgraft.evaluate.registry import direction as metric_direction
 from voxgraft.layout import RESULTS_DIR, TRANSPLANT_SUBDIR, UNUSABLE_FILE, path_inside
 from voxgraft.models.checkpoints import CorruptCheckpointError, merged_model
 from voxgraft.search_spaces.spec import name_and_objectives
 from voxgraft.sweep.best import eligible, ranked
-from voxgraft.sweep.export import CARD_FILE, ExportError, Pick, export, recipient_of
+from voxgraft.sweep.export import ExportError, Pick, export, recipient_of
+from voxgraft.sweep.export_folder import ExportFolderError, check_target
 from voxgraft.sweep.store import CorruptStoreError
 from voxgraft.sweep.unusable import mark_unusable
 
@@ -43,19 +43,19 @@ def direction(sweep_dir: Path, metric: str) -> str:
 
 
 def _knee_order(rows: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
-    """The Pareto front's knee trial, then the rest of the front by donor-likeness; each with
-    its latest eligible report."""
-    trials = trial_table(rows)
-    points = pareto_front(trials)
-    front = points[points["on_front"]]
+    """The Pareto front's knee trial, then the rest of the front by donor-likeness, the front
+    drawn through each trial's latest eligible report (a trial whose last checkpoint was
+    rejected competes with the one before it, as sweep/best.py lets it)."""
+    pool = eligible(rows)
+    trials = trial_table(pool)
+    points = pareto_front(trials) if not trials.empty else trials
+    front = points[points["on_front"]] if not points.empty else points
     if front.empty:
-        raise PickError(f"{sweep_dir}: no trial has both donor-likeness and drift measured: nothing on a Pareto front")
+        raise PickError(f"{sweep_dir}: no eligible checkpoint has both donor-likeness and drift measured: nothing on a Pareto front")
     likeness, _ = axes(trials)
     rest = front[~front["knee"]].sort_values(likeness, ascending=False)
     order = list(front[front["knee"]]["trial_id"]) + list(rest["trial_id"])
-    pool = eligible(rows)
-    picked = [pool[pool["trial_id"] == t].sort_values("step").iloc[-1] for t in order if (pool["trial_id"] == t).any()]
-    return pd.DataFrame(picked)
+    return pd.DataFrame([pool[pool["trial_id"] == t].sort_values("step").iloc[-1] for t in order])
 
 
 def choose(
@@ -89,10 +89,10 @@ def choose(
 def _check_targets(targets: list[Path], out: Path, force: bool) -> None:
     try:
         if out.exists() and not out.is_dir():
-            raise ForeignFolderError(f"{out} is a file, not a folder; choose a new folder")
+            raise ExportFolderError(f"{out} is a file, not a folder; choose a new folder")
         for target in targets:
-            check_replaceable(target, CARD_FILE, "export", force)
-    except ForeignFolderError as exc:
+            check_target(target, force)
+    except ExportFolderError as exc:
         raise PickError(str(exc)) from None
 
 
@@ -118,7 +118,7 @@ def pick_and_export(sweep_dir: str | Path, out: str | Path, objective: str | Non
     exported = []
     for p, target in zip(picks, targets):
         try:
-            exported.append((p, export(p, target, recipient, name, sweep_dir, fmt)))
+            exported.append((p, export(p, target, recipient, name, sweep_dir, fmt, force)))
         except ExportError as exc:
             raise PickError(str(exc)) from None
     return exported

@@ -118,9 +118,14 @@ def best_trials(analysis: Analysis, top: int) -> pd.DataFrame:
 def write_report(analysis: Analysis, top: pd.DataFrame, out_dir: Path | None = None) -> ReportFiles:
     """Write index.html and summary.md (each atomically) into SWEEP_DIR/report or `out_dir`."""
     out_dir = Path(out_dir) if out_dir else analysis.sweep_dir / REPORT_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(out_dir / "index.html", out_dir / "summary.md")
-    for path, text in ((files.html, dashboard.render(analysis, top)), (files.summary, summary.summary_markdown(analysis, top))):
-        with atomic_file(path) as tmp:
-            Path(tmp).write_text(text, encoding="utf-8")
-    return files
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"{out_dir} is a file; --out takes a folder to write index.html and summary.md into")
+    pages = {"index.html": dashboard.render(analysis, top), "summary.md": summary.summary_markdown(analysis, top)}
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in pages.items():
+            with atomic_file(out_dir / name) as tmp:
+                Path(tmp).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{out_dir}: cannot write the report ({exc.strerror or exc})") from None
+    return ReportFiles(out_dir / "index.html", out_dir / "summary.md")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from voxgraft.console import err_console
 from voxgraft.layout import RESULTS_DIR
 from voxgraft.models.organs import ORGAN_MODULES, ORGAN_PRESETS
 from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
@@ -40,7 +41,12 @@ def lr_band(lr: float) -> str:
 def read_store(sweep_dir: str | Path, skip_corrupt: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every trial report of a sweep directory, oldest step first; the knobs' rows). A
     checkpoint `pick` found unusable is no longer offered (sweep/unusable.py)."""
-    rows = ResultsStore(Path(sweep_dir) / RESULTS_DIR).table(skip_corrupt).to_pandas()
+    store = ResultsStore(Path(sweep_dir) / RESULTS_DIR)
+    rows = store.table(skip_corrupt).to_pandas()
+    if store.ignored:
+        shown = ", ".join(store.ignored[:3]) + (f" and {len(store.ignored) - 3} more" if len(store.ignored) > 3 else "")
+        err_console.print(f"warning: {store.root} holds {len(store.ignored)} file(s) the results store did not write, left out: {shown}",
+                          highlight=False, markup=False)
     knob = rows["status"].eq(KNOB_STATUS)
     return without_unusable(rows[~knob].reset_index(drop=True), Path(sweep_dir)), rows[knob].reset_index(drop=True)
 

@@ -20,6 +20,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     try:
         if args.resume:
+            ignored = [flag for flag, given in (("a sweep file", args.space), ("--recipient", args.recipient), ("--donor", args.donor),
+                                                ("--storage", args.storage), ("--wandb", args.wandb)) if given]
+            if ignored:
+                return fail(f"--resume continues {args.resume} as it began; {', '.join(ignored)} would change what it is: "
+                            "leave them out (or start a new sweep)")
             outcome = resume_sweep(args.resume, address=args.address)
         else:
             if not args.space:
@@ -56,6 +61,19 @@ def at_least_one(text: str) -> int:
     return value
 
 
+def note_live_driver(sweep_dir: str) -> None:
+    """Say so when a driver still runs the sweep being read: what it shows may grow."""
+    from voxgraft.sweep.lock import holder_of
+
+    try:
+        held = holder_of(str(sweep_dir))
+    except (OSError, ValueError):  # an unreachable bucket: the read that follows says so
+        return
+    if held is not None:
+        err_console.print(f"note: a driver still runs {sweep_dir} ({held.describe()}): this reads what its trials have written so far",
+                          highlight=False, markup=False)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from voxgraft.analysis.explorer import listen_checkpoints
     from voxgraft.analysis.optuna_study import StudyError, write_study
@@ -70,6 +88,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             from voxgraft.analysis.wandb_log import require_wandb
 
             require_wandb()
+        note_live_driver(args.sweep_dir)
         with console.status("analysing the results store"):
             sweep = SweepFolder(args.sweep_dir, args.scratch)
             analysis = analyse(sweep.folder, skip_corrupt=args.skip_corrupt)
@@ -99,6 +118,7 @@ def cmd_pick(args: argparse.Namespace) -> int:
 
     warn = lambda line: err_console.print(f"warning: {line}", highlight=False, markup=False)  # noqa: E731
     try:
+        note_live_driver(args.sweep_dir)
         sweep = SweepFolder(args.sweep_dir, args.scratch)
         try:
             exported = pick_and_export(sweep.folder, args.export, args.objective, args.pareto == "knee", args.top, args.recipient,
@@ -111,6 +131,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
         row = pick.row
         console.print(f"#{pick.rank} trial {row['trial_id']} (organs {row['config.organs']}, lr {row['config.lr']:.3g}, "
                       f"{row['config.alignment']}, step {row['step']}) -> {directory}", highlight=False)
+    if len(exported) < args.top:
+        err_console.print(f"note: --top {args.top} asked for {args.top}, but only {len(exported)} checkpoint(s) are eligible: "
+                          f"exported {len(exported)}", highlight=False, markup=False)
     return 0
 
 
@@ -157,7 +180,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     how.add_argument("--pareto", choices=["knee"], default=None, help="the knee of donor-likeness against recipient drift")
     pick.add_argument("--top", type=at_least_one, default=1, help="how many to export (>1: OUT/<rank>-<trial>/ each)")
     pick.add_argument("--export", required=True, type=Path, metavar="OUT", help="model directory to write")
-    pick.add_argument("--force", action="store_true", help="replace OUT even when it holds files that are not a voxgraft export")
+    pick.add_argument("--force", action="store_true", help="write into OUT even when it is no voxgraft export, or a file of yours has an export file's name (overwritten); "
+                      "other files there are kept")
     pick.add_argument("--skip-corrupt", action="store_true", help="leave out results files that are not readable Parquet")
     pick.add_argument(
         "--format", choices=("hf", "piper"), default="hf",

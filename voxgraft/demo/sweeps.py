@@ -4,7 +4,6 @@ each and export its best transplant."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -13,7 +12,8 @@ from rich.table import Table
 from voxgraft.console import print_table
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
 from voxgraft.sweep.best import ranked
-from voxgraft.sweep.export import CARD_FILE, Pick
+from voxgraft.sweep.export import Pick
+from voxgraft.sweep.export_folder import CARD_FILE, remove_export
 from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
 
 # What the demo asks of the timbre transplant it exports (issue "Judged as the field judges
@@ -99,9 +99,9 @@ def _exported_from(target: Path) -> str | None:
 
 
 def _remove_export(target: Path) -> None:
-    """An earlier demo's export that no longer qualifies; only ever a voxgraft export (card.json)."""
+    """An earlier demo's export that no longer qualifies: the files it wrote, nothing else."""
     if target.is_dir() and _exported_from(target) is not None:
-        shutil.rmtree(target)
+        remove_export(target)
 
 
 def judges_table(analysis, top) -> Table:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from voxgraft.atomic import atomic_directory
 from voxgraft.data.piper_symbols import load_model_symbols
 from voxgraft.data.symbols import FILENAME as SYMBOLS_FILENAME
 from voxgraft.evaluate.anchors import ANCHORS_FILE, Anchors
@@ -22,6 +21,7 @@ from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SAMPLES_SUBDIR, TRANSPL
 from voxgraft.models.checkpoints import merged_model
 from voxgraft.models.piper_export import PiperExportError, write_piper_voice
 from voxgraft.search_spaces.spec import SpecError, read_spec
+from voxgraft.sweep.export_folder import CARD_FILE, ExportFolderError, check_target, staged_export
 from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
 from voxgraft.training.recipient_recovery import read_provenance
 
@@ -38,7 +38,6 @@ class Pick:
 
 
 FORMATS = ("hf", "piper")
-CARD_FILE = "card.json"  # every export has one: what marks a folder as a voxgraft export
 
 
 def recovered_organs(meta: dict, provenance: dict | None) -> list[str]:
@@ -152,15 +151,26 @@ def _load_line(meta: dict) -> str:
     return "Load it: `VitsModel.from_pretrained(\"this directory\")`."
 
 
-def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path, fmt: str = "hf") -> Path:
-    """Write the merged model (in `fmt`), its samples and its card into `out_dir` (atomically)."""
+def export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path, fmt: str = "hf", force: bool = False) -> Path:
+    """Write the merged model (in `fmt`), its samples and its card into `out_dir`, replacing only
+    what an earlier export wrote there (export_folder.py); `force` writes beside foreign files."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    try:
+        check_target(out_dir, force)
+        return _export(pick, out_dir, recipient, sweep_name, sweep_dir, fmt, force)
+    except ExportFolderError as exc:
+        raise ExportError(str(exc)) from None
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot write the export ({exc.strerror or exc}); nothing there was changed") from None
+
+
+def _export(pick: Pick, out_dir: Path, recipient: Path, sweep_name: str, sweep_dir: Path, fmt: str, force: bool) -> Path:
     model, meta = merged_model(pick.checkpoint / TRANSPLANT_SUBDIR, recipient)
     provenance = read_provenance(recipient) if recipient.is_dir() else None
     piper_name = f"{sweep_name}-{row_name(pick.row)}" if fmt == "piper" else None
     readme, card = model_card(pick, meta, sweep_name, sweep_dir, recipient, provenance, piper_name)
-    with atomic_directory(out_dir) as tmp:
+    with staged_export(out_dir, force) as tmp:
         if fmt == "piper":
             symbols = load_model_symbols(pick.checkpoint / TRANSPLANT_SUBDIR)
             try:

@@ -17,7 +17,7 @@ from voxgraft.evaluate.evaluator import Evaluator
 from voxgraft.evaluate.judges import Judges, JudgeSettings, JudgeUnavailable
 from voxgraft.evaluate.knobs import measure_knobs
 from voxgraft.evaluate.speaker import SpeakerEncoder
-from voxgraft.models.checkpoints import load_recipient
+from voxgraft.models.checkpoints import check_symbols_fit, load_recipient
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import references_dir
 from voxgraft.storage import delete_tree, is_uri, upload_tree
@@ -86,6 +86,7 @@ def prepare(sweep: Sweep) -> Prepared:
         symbols = recipient_symbols(recipient)
     except ValueError as exc:
         raise SweepError(f"{recipient}: the recipient needs voxgraft's symbols.json beside its weights ({exc})") from None
+    check_symbols_fit(loaded.model, symbols, recipient)
     for alignment in sweep.search.alignment:
         data = open_for_recipient(sweep.donor, alignment, loaded.model, symbols, sweep.eval.heldout)
     model = loaded.model.eval()
@@ -111,5 +112,6 @@ def prepare(sweep: Sweep) -> Prepared:
         json.loads(anchors.to_json()),
         judges=sweep.eval.judges,
         asr_model=sweep.eval.asr_model,
+        recipient_sha256=loaded.sha256,
     )
     return Prepared(context, knob_rows(sweep.name, knobs))

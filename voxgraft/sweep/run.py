@@ -4,7 +4,9 @@ results and the best checkpoint are. Start at `run_sweep`."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import pickle
 import posixpath
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -15,15 +17,17 @@ import numpy as np
 from voxgraft import storage
 from voxgraft.console import err_console, first_line
 from voxgraft.layout import REFERENCES_DIR, RESULTS_DIR, SPEC_FILE
+from voxgraft.models.checkpoints import CheckpointError, recipient_sha256
 from voxgraft.search_spaces.schema import Sweep
 from voxgraft.search_spaces.spec import SpecError, SweepSpec, experiment_dir, read_spec, results_dir, write_spec
 from voxgraft.search_spaces.tuner import param_space, tune_config
 from voxgraft.storage import is_uri
 from voxgraft.sweep.best import best
+from voxgraft.sweep.lock import LOCK_FILE, SweepLocked, holding
 from voxgraft.sweep.prepare import SweepError, prepare
 from voxgraft.sweep.ray_address import UnreachableRay, check_reachable
 from voxgraft.sweep.ray_processes import start_local_ray
-from voxgraft.sweep.store import KNOB_STATUS, ResultsStore
+from voxgraft.sweep.store import ResultsStore
 from voxgraft.sweep.triaged import resolve_triage
 from voxgraft.sweep.tune_callback import ResultsStoreCallback
 from voxgraft.trainables.transplant import TrialContext, transplant_trial
@@ -121,10 +125,7 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
     from ray import tune
 
     exp_dir = experiment_dir(sweep)
-    if is_uri(exp_dir):
-        _check_bucket_start(exp_dir)
-    else:
-        _check_local_start(sweep, Path(exp_dir))
+    _check_start(sweep, exp_dir)
     if address is None:
         _check_fits(sweep, [_this_machine()], "this machine")
     _check_address(address)
@@ -144,13 +145,38 @@ def run_sweep(sweep: Sweep, address: str | None = None, wandb: bool = False) -> 
         _trainable(sweep, context), param_space=param_space(sweep), tune_config=tune_config(sweep),
         run_config=_run_config(sweep, exp_dir, callbacks),
     )
-    write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
-    store = ResultsStore(results_dir(sweep))
-    for row in prepared.knob_rows:  # after the spec: a start that failed before it leaves no results
-        store.write_sealed([row])
-    with _timed(seconds, "trials"):
-        grid = tuner.fit()
+    with _sole_driver(exp_dir):
+        _check_not_begun(exp_dir)  # now that it is ours: a rival may have begun it while this one prepared
+        write_spec(exp_dir, SweepSpec(sweep, asdict(context), wandb))
+        store = ResultsStore(results_dir(sweep))
+        for row in prepared.knob_rows:  # after the spec: a start that failed before it leaves no results
+            store.write_sealed([row])
+        with _timed(seconds, "trials"):
+            grid = tuner.fit()
     return replace(_outcome(sweep, exp_dir, grid), seconds=seconds)
+
+
+@contextlib.contextmanager
+def _sole_driver(exp_dir: str):
+    """The sweep's lock for the block (sweep/lock.py): a second driver is one line."""
+    try:
+        with holding(exp_dir):
+            yield
+    except SweepLocked as exc:
+        raise SweepError(f"{exp_dir}: {exc}") from None
+
+
+def _check_not_begun(exp_dir: str) -> None:
+    fs, path = storage.resolve(exp_dir)
+    if storage.exists(fs, posixpath.join(path, SPEC_FILE)):
+        raise SweepError(f"{exp_dir} was begun by another driver while this one prepared: continue it with --resume {exp_dir}")
+
+
+def _check_start(sweep: Sweep, exp_dir: str) -> None:
+    if is_uri(exp_dir):
+        _check_bucket_start(exp_dir)
+    else:
+        _check_local_start(sweep, Path(exp_dir))
 
 
 @contextlib.contextmanager
@@ -183,7 +209,7 @@ def _check_fits(sweep: Sweep, nodes: list[dict[str, float]], where: str) -> None
         )
 
 
-STARTED_ONLY = {REFERENCES_DIR, RESULTS_DIR}  # what a start that failed before Ray ran may leave
+STARTED_ONLY = {REFERENCES_DIR, RESULTS_DIR, LOCK_FILE}  # what a start that failed before Ray ran may leave (and its lock)
 
 
 def _check_local_start(sweep: Sweep, exp_dir: Path) -> None:
@@ -229,15 +255,50 @@ def resume_sweep(directory: str | Path, address: str | None = None) -> SweepOutc
         sweep = sweep.model_copy(update={"storage": str(Path(directory).parent), "name": Path(directory).name})
     if "anchors" in spec.context:
         context = TrialContext(**spec.context)
-        if address is None:
+        if address is None:  # on a cluster each trial checks the recipient it loads (TrialContext.recipient_sha256)
             _check_inputs_here(context)
+            _check_recipient_unchanged(context)
     else:  # a sweep started before evaluation had anchors: measure them now, as a new sweep would
         context = prepare(sweep).context
-    if not tune.Tuner.can_restore(directory):
-        raise SweepError(f"{directory}: Ray Tune has no experiment state to resume there")
-    _init_ray(address)
-    tuner = tune.Tuner.restore(directory, _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
-    return _outcome(sweep, directory, tuner.fit())
+    _check_tune_state(directory)
+    with _sole_driver(directory):
+        _init_ray(address)
+        try:
+            tuner = tune.Tuner.restore(directory, _trainable(sweep, context), resume_unfinished=True, resume_errored=True)
+        except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:  # a truncated or foreign tuner.pkl
+            raise SweepError(f"{directory}: Ray Tune cannot read its tuner.pkl ({type(exc).__name__}: {first_line(exc)}): "
+                             "it cannot be resumed") from None
+        grid = tuner.fit()
+    return _outcome(sweep, directory, grid)
+
+
+TUNE_STATE = ("tuner.pkl", "experiment_state-*.json")
+
+
+def _check_tune_state(directory: str) -> None:
+    """Tune's own state, whole, before Ray starts: without its experiment state Tune restores
+    trials with empty configs under the old ids, and they fail in every worker (KeyError)."""
+    try:
+        fs, path = storage.resolve(directory)
+        found = {pattern: storage.names_in(fs, path, pattern) for pattern in TUNE_STATE}
+        states = [posixpath.join(path, name) for name in found[TUNE_STATE[1]]]
+        empty = [name for name in [*found[TUNE_STATE[0]], *found[TUNE_STATE[1]]] if fs.get_file_info(posixpath.join(path, name)).size == 0]
+        for state in states:
+            with fs.open_input_stream(state) as f:
+                json.loads(f.readall())
+    except (OSError, ValueError) as exc:
+        raise SweepError(f"{directory}: Ray Tune's experiment state cannot be read ({first_line(exc)}): it cannot be resumed") from None
+    missing = [pattern for pattern, names in found.items() if not names]
+    if missing or empty:
+        what = f"no {missing[0]}" if missing else f"{empty[0]} is empty"
+        raise SweepError(f"{directory}: Ray Tune's state is not whole ({what}); the driver stopped before Tune saved it, so "
+                         "there is nothing to resume: start the sweep again in a new folder")
+    try:  # what Tuner.restore will read first, read here before the lock is taken or Ray started
+        with fs.open_input_stream(posixpath.join(path, TUNE_STATE[0])) as f:
+            pickle.loads(f.readall())
+    except Exception as exc:  # noqa: BLE001 (a truncated or foreign pickle can raise anything)
+        raise SweepError(f"{directory}: Ray Tune cannot read its tuner.pkl ({type(exc).__name__}: {first_line(exc)}): "
+                         "it cannot be resumed") from None
 
 
 def _check_inputs_here(context: TrialContext) -> None:
@@ -249,10 +310,23 @@ def _check_inputs_here(context: TrialContext) -> None:
                              "or pass --address of a cluster whose nodes have it")
 
 
+def _check_recipient_unchanged(context: TrialContext) -> None:
+    """Trials load their organ deltas into the recipient's weights: other weights would train on
+    silently, and the sweep's checkpoints would stop meaning anything."""
+    if context.recipient_sha256 is None:
+        return
+    try:
+        now = recipient_sha256(context.recipient)
+    except (CheckpointError, OSError) as exc:
+        raise SweepError(f"the sweep's recipient cannot be read: {first_line(exc)}") from None
+    if now != context.recipient_sha256:
+        raise SweepError(f"the recipient {context.recipient} changed since this sweep began (sha256 {context.recipient_sha256[:12]}..., "
+                         f"now {now[:12]}...): put its weights back to resume, or start a new sweep")
+
+
 def _outcome(sweep: Sweep, exp_dir: str, grid) -> SweepOutcome:
     store = ResultsStore(results_dir(sweep))
-    rows = store.table().to_pandas()
-    rows = rows[rows["status"] != KNOB_STATUS]  # the knobs are not trials
+    rows = store.trials().to_pandas()  # the knobs are not trials
     metric = sweep.objective.metric
     evaluated = int(np.isfinite(rows[metric].astype(float)).sum()) if metric in rows else 0
     statuses: dict[str, int] = {}

@@ -28,10 +28,9 @@ import pyarrow.parquet as pq
 from voxgraft import storage
 from voxgraft.atomic import atomic_file
 from voxgraft.evaluate.registry import METRICS
+from voxgraft.sweep.store_files import MARKER, SEALED_SUFFIX, SEGMENT_PREFIX, inspect, kind_of
 
 KNOB_STATUS = "knob"  # a knob's row (sweep/knob_rows.py): shown beside trials, never a trial
-SEALED_SUFFIX = ".trial.parquet"
-SEGMENT_PREFIX = "segment-"
 SEGMENT_TRIALS = 64
 CONFIG_COLUMNS = {
     "config.organs": pa.string(),
@@ -61,8 +60,10 @@ SCHEMA = pa.schema(
         ("message", pa.string()),
         ("checkpoint", pa.string()),
         ("worker_pid", pa.int64()),  # the trial worker's process: trials that reused a worker share it
-    ]
+    ],
+    metadata=MARKER,  # in every file the store writes (store_files.py)
 )
+READ_ATTEMPTS = 5  # a listing whose files a seal merged away is listed again, this many times
 
 
 def _flatten_config(config: dict) -> dict:
@@ -108,6 +109,7 @@ class ResultsStore:
     def __init__(self, root: str | Path, filesystem: pafs.FileSystem | None = None):
         self.root = str(root)  # for messages
         self.fs, self.dir = (filesystem, str(root)) if filesystem is not None else storage.resolve(root)
+        self.ignored: list[str] = []  # files in the folder that the store did not write (after table())
 
     def _file(self, name: str) -> str:
         return posixpath.join(self.dir, name)
@@ -119,11 +121,12 @@ class ResultsStore:
         return self._file(f"{trial_id}{SEALED_SUFFIX}")
 
     def _names(self, pattern: str) -> list[str]:
-        return storage.names_in(self.fs, self.dir, pattern)
+        """The store's own files matching `pattern` (store_files.kind_of: its naming)."""
+        return [n for n in storage.names_in(self.fs, self.dir, pattern) if kind_of(n)]
 
     def _row_files(self, trial_id: str | None = None) -> list[str]:
         pattern = f"{trial_id}-*.parquet" if trial_id else "*-*.parquet"
-        return [self._file(n) for n in self._names(pattern) if not n.endswith(SEALED_SUFFIX) and not n.startswith(SEGMENT_PREFIX)]
+        return [self._file(n) for n in self._names(pattern) if kind_of(n) == "row"]
 
     def _segments(self) -> list[str]:
         return [self._file(n) for n in self._names(f"{SEGMENT_PREFIX}*.parquet")]  # by creation time: later is newer
@@ -185,6 +188,16 @@ class ResultsStore:
         self._write(path, pa.Table.from_pylist([row], schema=SCHEMA))
         return path
 
+    def last_row(self, trial_id: str) -> dict | None:
+        """The trial's row with the highest step, or None when it has none."""
+        parts = [self._read(s, filters=[("trial_id", "=", trial_id)]) for s in self._segments()]
+        parts += [self._read(f) for f in [self._sealed_path(trial_id), *self._row_files(trial_id)] if storage.exists(self.fs, f)]
+        last = None
+        for row in (r for part in parts for r in part.to_pylist()):  # oldest to newest: a later copy of a step wins
+            if last is None or row["step"] >= last["step"]:
+                last = row
+        return last
+
     def read_row(self, trial_id: str, step: int) -> dict | None:
         path = self._path(trial_id, step)
         if storage.exists(self.fs, path):
@@ -197,15 +210,32 @@ class ResultsStore:
         return None
 
     def table(self, skip_corrupt: bool = False) -> pa.Table:
-        """Every row once, by (trial, step). A file that is not readable Parquet (empty,
-        truncated) is an error naming it, or with `skip_corrupt` left out."""
-        files = self._segments() + [self._file(n) for n in self._names(f"*{SEALED_SUFFIX}")]
-        files += self._row_files()  # oldest to newest
-        corrupt = [f for f in files if not _readable(f, self.fs)]
+        """Every row once, by (trial, step). A file of the store's that is not readable (empty,
+        truncated, a column of the wrong type) is an error naming it, or with `skip_corrupt`
+        left out; files it did not write are left out and named in `self.ignored`. A listing
+        that a seal changed while it was read is read again."""
+        for _ in range(READ_ATTEMPTS):
+            files = self._segments() + [self._file(n) for n in self._names(f"*{SEALED_SUFFIX}")]
+            files += self._row_files()  # oldest to newest
+            verdicts = {f: inspect(f, self.fs, SCHEMA) for f in files}
+            if any(v.state == "vanished" for v in verdicts.values()):
+                time.sleep(0.2)
+                continue
+            try:
+                return self._read_files(verdicts, skip_corrupt)
+            except FileNotFoundError:
+                time.sleep(0.2)
+        raise CorruptStoreError(f"{self.root}: its files kept changing while they were read ({READ_ATTEMPTS} tries); try again")
+
+    def _read_files(self, verdicts: dict, skip_corrupt: bool) -> pa.Table:
+        corrupt = {f: v.why for f, v in verdicts.items() if v.state == "corrupt"}
+        self.ignored = [posixpath.basename(f) for f, v in verdicts.items() if v.state == "foreign"]
+        self.ignored += [n for n in storage.names_in(self.fs, self.dir, "*.parquet") if not kind_of(n)]  # not named as the store names
         if corrupt and not skip_corrupt:
-            shown = ", ".join(posixpath.basename(f) for f in corrupt[:5]) + (f" and {len(corrupt) - 5} more" if len(corrupt) > 5 else "")
-            raise CorruptStoreError(f"{self.root}: {len(corrupt)} file(s) are not readable Parquet ({shown}); rerun with --skip-corrupt to read the rest")
-        files = [f for f in files if f not in corrupt]
+            shown = ", ".join(f"{posixpath.basename(f)}: {why}" for f, why in list(corrupt.items())[:3])
+            more = f" and {len(corrupt) - 3} more" if len(corrupt) > 3 else ""
+            raise CorruptStoreError(f"{self.root}: {len(corrupt)} file(s) cannot be read ({shown}{more}); rerun with --skip-corrupt to read the rest")
+        files = [f for f, v in verdicts.items() if v.state == "ok"]
         if not files:
             return SCHEMA.empty_table()
         table = ds.dataset(files, schema=SCHEMA, format="parquet", filesystem=self.fs).to_table()
@@ -214,6 +244,11 @@ class ResultsStore:
         return table.set_column(table.schema.get_field_index("checkpoint"), "checkpoint", pa.array(
             [self._checkpoint_here(c) for c in table["checkpoint"].to_pylist()], pa.string())).sort_by(
             [("trial_id", "ascending"), ("step", "ascending")])
+
+    def trials(self, skip_corrupt: bool = False) -> pa.Table:
+        """The trials' rows only: `table()` without the knobs' (status `knob`)."""
+        table = self.table(skip_corrupt)
+        return table.filter(pa.compute.not_equal(pa.compute.fill_null(table["status"], ""), KNOB_STATUS))
 
     def _checkpoint_here(self, checkpoint: str | None) -> str | None:
         """A stored checkpoint path as this store's sweep folder (its parent) holds it."""
@@ -243,14 +278,6 @@ def _in_this_sweep(checkpoint: str | None, exp_dir: Path) -> str | None:
 
 class CorruptStoreError(ValueError):
     pass
-
-
-def _readable(path: str, fs: pafs.FileSystem) -> bool:
-    try:
-        pq.read_metadata(path, filesystem=fs)
-        return True
-    except (pa.ArrowInvalid, OSError):
-        return False
 
 
 def _has_duplicate_keys(table: pa.Table) -> bool:

@@ -10,6 +10,17 @@ from voxgraft.layout import RESULTS_DIR
 from voxgraft.sweep.store import ResultsStore, report_row
 
 
+def error_message(trial) -> str:
+    """The exception a trial ended with, as its traceback's last line ("KeyError: 'alignment'"),
+    from the error file Ray writes beside the trial (Trial.get_error, Ray 2.60)."""
+    try:
+        text = trial.get_error() or ""
+    except (OSError, AttributeError):  # no error file (a worker that died), or an older Ray
+        text = ""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip() and not line.startswith("Failure #")]
+    return (lines[-1] if lines else "the trial raised an exception (Ray kept no error text)")[:500]
+
+
 class ResultsStoreCallback(Callback):
     """Rows keyed by (trial, step): reports replayed after a resume overwrite, never duplicate.
 
@@ -39,8 +50,16 @@ class ResultsStoreCallback(Callback):
             row["checkpoint"] = posixpath.relpath(checkpoint.path, trial.storage.experiment_fs_path)  # the folder can move
             self.store(trial).write(row)
 
-    def _finish(self, trial, status: str, message: str | None) -> None:
+    def _last_row(self, trial) -> dict | None:
+        """The trial's latest row: from this driver, or (a trial resumed here that failed before
+        reporting) the latest one the store holds, so its final status lands on its last step."""
         row = self._last.get(trial.trial_id)
+        if row is None:
+            row = self.store(trial).last_row(trial.trial_id)
+        return row
+
+    def _finish(self, trial, status: str, message: str | None) -> None:
+        row = self._last_row(trial)
         if row is None:
             row = report_row(self.sweep, trial.trial_id, {"config": trial.config, "step": 0})
         if row["status"] == "running":
@@ -56,8 +75,7 @@ class ResultsStoreCallback(Callback):
         self._finish(trial, "stopped" if stopped_early else "done", "stopped early by the scheduler" if stopped_early else None)
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        error = getattr(trial, "error_msg", None) or "the trial raised an exception"
-        self._finish(trial, "error", str(error).strip().splitlines()[-1][:500])
+        self._finish(trial, "error", error_message(trial))
 
     def __getstate__(self):
         return {"sweep": self.sweep, "_last": {}}

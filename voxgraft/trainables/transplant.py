@@ -41,7 +41,7 @@ from voxgraft.evaluate.registry import OBJECTIVES
 from voxgraft.evaluate.render import Utterances, render
 from voxgraft.evaluate.style import style_measures
 from voxgraft.layout import SAMPLES_SUBDIR, TRANSPLANT_SUBDIR
-from voxgraft.models.checkpoints import TRANSPLANT_WEIGHTS, load_recipient, load_training_state, save_transplant
+from voxgraft.models.checkpoints import TRANSPLANT_META, TRANSPLANT_WEIGHTS, load_recipient, load_training_state, save_transplant
 from voxgraft.models.discriminator import DiscriminatorConfig
 from voxgraft.models.organs import FreezePlan, apply_freeze_plan
 from voxgraft.models.style_latents import speak_as_donor
@@ -57,6 +57,10 @@ FIT_CHECK_STEPS = 3  # the first steps show whether the trial fits its memory bu
 INTEGER_SETTINGS = ("segment_frames", "seed")  # of a sweep's `fixed` overrides
 
 
+class RecipientChanged(RuntimeError):
+    """The recipient's weights are not those the sweep (or a checkpoint) was trained on."""
+
+
 @dataclass(frozen=True)
 class TrialContext:
     """What every trial of a sweep shares (sent to the workers once, via tune.with_parameters)."""
@@ -68,6 +72,7 @@ class TrialContext:
     anchors: dict  # evaluate.anchors.Anchors as JSON data: the sweep's transfer anchors
     judges: bool = False  # Whisper and DNSMOS hear every evaluation (a sweep from before them had none)
     asr_model: str | None = None  # their Whisper directory; None: the bundled tiny.en
+    recipient_sha256: str | None = None  # the recipient's weights as the sweep began (None: a sweep from before)
 
     def load_judges(self) -> Judges | None:
         return Judges(JudgeSettings(True, self.asr_model)) if self.judges else None
@@ -129,6 +134,9 @@ class TransplantTrial:
         reset_peak_memory(self.device)  # ...nor count against this one's budget
         recipient_path = Path(self.context.recipient)
         recipient = load_recipient(recipient_path)
+        if self.context.recipient_sha256 not in (None, recipient.sha256):
+            raise RecipientChanged(f"{recipient_path} is not the recipient this sweep began with (sha256 "
+                                   f"{self.context.recipient_sha256[:12]}..., now {recipient.sha256[:12]}...)")
         self.recipient_sha256 = recipient.sha256
         self.symbols = recipient_symbols(recipient_path)
         self.phonemes = phoneme_ids(self.symbols)  # the ids whose frames the alignment-health signs count
@@ -162,6 +170,10 @@ class TransplantTrial:
         if checkpoint is None:
             return
         with checkpoint.as_directory() as ckpt:
+            trained_on = json.loads((Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_META).read_text()).get("recipient_sha256")
+            if trained_on != self.recipient_sha256:  # its organ deltas mean nothing on other weights
+                raise RecipientChanged(f"checkpoint {ckpt} was trained on recipient {str(trained_on)[:12]}..., "
+                                       f"not on {self.context.recipient} ({self.recipient_sha256[:12]}...)")
             self.model.load_state_dict(load_file(str(Path(ckpt) / TRANSPLANT_SUBDIR / TRANSPLANT_WEIGHTS)), strict=False)
             state = Path(ckpt) / TRAINER_STATE
             if state.exists():
