@@ -116,3 +116,25 @@ def test_training_changes_trained_organs_and_no_frozen_tensor(tiny_model, traini
         assert trainer.discriminator is None and set(report) == {"duration", "total", "grad_norm"}
     else:
         assert trainer.discriminator is not None and "discriminator" in report and "duration" not in report
+
+
+def test_a_halved_micro_batch_survives_the_trainer_state(tiny_model, training_set, tmp_path):
+    """A trial that halved its micro-batch to fit its memory budget and is resumed continues at
+    the halved size (the fit check runs only in the first steps: at the whole batch it could run
+    out of memory again)."""
+    freeze = FreezePlan.for_model("timbre", tiny_model)
+
+    def trainer():
+        return Trainer(tiny_model, plan_step(freeze.trainable, "forced"), apply_freeze_plan(tiny_model, freeze),
+                       TrainConfig(batch_size=4, segment_frames=SEGMENT), DiscriminatorConfig(channel_divisor=8))
+
+    first = trainer()
+    first.micro_batches = 2
+    first.step(next(iter(training_set.loader(4, seed=0))))
+    torch.save(first.state_dict(), tmp_path / "trainer.pt")
+    resumed = trainer()
+    resumed.load_state_dict(torch.load(tmp_path / "trainer.pt", weights_only=False))
+    assert (resumed.micro_batches, resumed.step_count) == (2, 1)
+    old_state = {k: v for k, v in first.state_dict().items() if k != "micro_batches"}  # written before it was kept
+    resumed.load_state_dict(old_state)
+    assert resumed.micro_batches == 1

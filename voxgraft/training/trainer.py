@@ -190,6 +190,7 @@ class Trainer:
         state = {
             "step": self.step_count,
             "epoch": self.epoch,
+            "micro_batches": self.micro_batches,  # what the memory budget needed: a resume must not start over at 1
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
         }
@@ -201,6 +202,7 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         self.step_count, self.epoch = int(state["step"]), int(state["epoch"])
+        self.micro_batches = int(state.get("micro_batches", 1))  # states from before it was kept: the whole batch
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.discriminator is not None and "discriminator" in state:
