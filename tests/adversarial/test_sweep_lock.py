@@ -91,3 +91,14 @@ def test_a_bucket_prefix_is_locked_too(monkeypatch):
                     pass
         keys = [o["Key"] for o in client.list_objects_v2(Bucket="bucket", Prefix="sweeps/one/").get("Contents", [])]
         assert keys in ([], ["sweeps/one/"])  # pyarrow keeps an emptied folder as an empty marker object
+
+
+def test_an_unreadable_lock_is_a_rival_mid_write_when_fresh_and_stale_when_old(tmp_path):
+    (tmp_path / LOCK_FILE).write_bytes(b"")  # created by O_EXCL, its holder not yet written
+    with pytest.raises(SweepLocked, match="it started at the same moment"):
+        with holding(str(tmp_path)):
+            pass
+    old = time.time() - 60
+    os.utime(tmp_path / LOCK_FILE, (old, old))
+    with holding(str(tmp_path)) as mine:
+        assert json.loads((tmp_path / LOCK_FILE).read_text())["token"] == mine.token

@@ -113,6 +113,8 @@ def _take(fs, path: str, lock: str, mine: Holder) -> None:
     if storage.is_local(fs):
         fs.create_dir(path, recursive=True)
         if os.path.exists(lock):  # a dead driver's (or an unreadable) lock: taken over
+            if held is None and _age_s(lock) < SETTLE_S * 10:  # unreadable because a rival is writing it this moment
+                _refuse(fs, lock)
             _remove_stale(fs, lock, held)
         try:
             descriptor = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -126,6 +128,13 @@ def _take(fs, path: str, lock: str, mine: Holder) -> None:
     held = _read(fs, lock)
     if held is None or held.token != mine.token:
         _refuse(fs, lock)
+
+
+def _age_s(path: str) -> float:
+    try:
+        return time.time() - os.stat(path).st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 def _remove_stale(fs, lock: str, stale: Holder | None) -> None:
