@@ -102,3 +102,12 @@ def test_an_unreadable_lock_is_a_rival_mid_write_when_fresh_and_stale_when_old(t
     os.utime(tmp_path / LOCK_FILE, (old, old))
     with holding(str(tmp_path)) as mine:
         assert json.loads((tmp_path / LOCK_FILE).read_text())["token"] == mine.token
+
+
+def test_the_heartbeat_refreshes_a_held_lock(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "HEARTBEAT_S", 0.05)
+    with holding(str(tmp_path)) as mine:
+        time.sleep(0.5)
+        held = json.loads((tmp_path / LOCK_FILE).read_text())
+        assert held["token"] == mine.token and held["beat"] > mine.beat
+        assert [p.name for p in tmp_path.iterdir()] == [LOCK_FILE]  # no temporary file left beside it

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from voxgraft import storage
+from voxgraft.atomic import atomic_file
 
 LOCK_FILE = "driver.lock"
 HEARTBEAT_S = 30.0
@@ -175,10 +176,8 @@ def _heartbeat(fs, lock: str, mine: Holder, stop: threading.Event) -> None:
 def _write(fs, lock: str, holder: Holder) -> None:
     data = json.dumps(asdict(holder)).encode()
     if storage.is_local(fs):
-        tmp = f"{lock}.{holder.pid}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, lock)
+        with atomic_file(lock) as tmp:
+            tmp.write_bytes(data)
     else:
         with fs.open_output_stream(lock) as f:
             f.write(data)
